@@ -1,0 +1,25 @@
+/*
+ * Identity from credentials: the basic-auth name nginx checked, or a
+ * Bearer JWT.  Tokens are HS256 under a 32-byte key; see dh_jwt.h.
+ */
+#ifndef DH_AUTH_H
+#define DH_AUTH_H
+
+#include "dh_fcgi.h"
+
+/*
+ * Fill id for a basic-auth user nginx has already verified: the configured
+ * admin user is an admin; anyone else takes the role of the enabled users
+ * row of that email (or "user").  0, -1 (disabled user) or DH_DB_DOWN.
+ */
+int	 dh_auth_basic_ident(struct dh_app *, const char *user,
+	    struct dh_ident *id);
+
+/*
+ * Verify a Bearer token and fill id from its claims and the users table.
+ * 0 when valid and the user enabled, -1 otherwise, DH_DB_DOWN.
+ */
+int	 dh_auth_bearer_ident(struct dh_app *, const char *token,
+	    struct dh_ident *id);
+
+#endif

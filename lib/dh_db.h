@@ -1,0 +1,125 @@
+/*
+ * MariaDB access through prepared statements only.  A program declares its
+ * SQL as a constant array indexed by an enum; statements are prepared on
+ * first use and re-prepared after a reconnect.  Results are copied into a
+ * dh_result owned by the caller.
+ */
+#ifndef DH_DB_H
+#define DH_DB_H
+
+#include <stddef.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <mysql.h>
+
+#include "dh_config.h"
+
+#define DH_DB_OK	 0
+#define DH_DB_ERR	-1	/* the statement failed */
+#define DH_DB_DOWN	-2	/* the server is unreachable */
+
+enum dh_vtype {
+	DH_V_NULL,
+	DH_V_INT,
+	DH_V_DOUBLE,
+	DH_V_STR,
+};
+
+/* One bound input value; strings are borrowed, not copied. */
+struct dh_val {
+	enum dh_vtype	 t;
+	long long	 i;
+	double		 d;
+	const char	*s;
+	size_t		 len;
+};
+
+#define DH_VNULL	((struct dh_val){ .t = DH_V_NULL })
+#define DH_VINT(x)	((struct dh_val){ .t = DH_V_INT, .i = (x) })
+#define DH_VDBL(x)	((struct dh_val){ .t = DH_V_DOUBLE, .d = (x) })
+#define DH_VSTR(x)	((struct dh_val){ .t = (x) != NULL ? DH_V_STR : \
+	DH_V_NULL, .s = (x), .len = (x) != NULL ? strlen(x) : 0 })
+#define DH_VSTRN(x, n)	((struct dh_val){ .t = DH_V_STR, .s = (x), .len = (n) })
+
+/* A statement with its text; owned by whoever declares it. */
+struct dh_stmt {
+	const char	*sql;
+	MYSQL_STMT	*st;
+	unsigned	 gen;	/* connection generation it was prepared on */
+};
+
+struct dh_db {
+	MYSQL			*conn;
+	const struct dh_config	*cfg;
+	struct dh_stmt		*stmts;
+	size_t			 nstmts;
+	unsigned		 gen;
+	int			 in_tx;
+	unsigned		 errnum;
+	char			 err[256];
+};
+
+/* Column kinds for JSON output. */
+enum dh_ckind {
+	DH_C_STR,
+	DH_C_INT,
+	DH_C_REAL,
+};
+
+/* A fully fetched result set; cells are NUL-terminated, NULL for SQL NULL. */
+struct dh_result {
+	unsigned	 ncols;
+	size_t		 nrows;
+	char		**names;
+	enum dh_ckind	*kinds;
+	char		**cells;	/* nrows * ncols */
+};
+
+/*
+ * Initialise db for the statements sql[0..n) (kept by reference) and try to
+ * connect.  Returns DH_DB_OK, or DH_DB_DOWN when the server cannot be
+ * reached yet (later calls retry).  Release with dh_db_close().
+ */
+int	 dh_db_open(struct dh_db *, const struct dh_config *,
+	    const char *const *sql, size_t n);
+void	 dh_db_close(struct dh_db *);
+/* Connect if not connected; DH_DB_OK or DH_DB_DOWN. */
+int	 dh_db_ensure(struct dh_db *);
+
+/*
+ * Execute statement q of the table with args.  When res is not NULL and
+ * the statement returns rows, *res receives them (free with
+ * dh_result_free).  *affected, when not NULL, gets the affected rows.  Out
+ * of a transaction a lost connection is retried once after reconnecting.
+ */
+int	 dh_db_exec(struct dh_db *, unsigned q, const struct dh_val *,
+	    size_t nargs, struct dh_result **res, unsigned long long *affected);
+/* Same for a caller-owned statement (for generated batch statements). */
+int	 dh_db_stmt(struct dh_db *, struct dh_stmt *, const struct dh_val *,
+	    size_t nargs, struct dh_result **res, unsigned long long *affected);
+/* Release a caller-owned statement. */
+void	 dh_stmt_release(struct dh_stmt *);
+
+/* Run a constant SQL text without parameters (migrations, SET). */
+int	 dh_db_query(struct dh_db *, const char *sql);
+
+int	 dh_db_begin(struct dh_db *);
+int	 dh_db_commit(struct dh_db *);
+int	 dh_db_rollback(struct dh_db *);
+
+/* The last insert id of this connection. */
+unsigned long long dh_db_insert_id(struct dh_db *);
+
+void	 dh_result_free(struct dh_result *);
+/* Cell text or NULL; out of range is NULL. */
+const char *dh_res_get(const struct dh_result *, size_t row, unsigned col);
+/* Cell as integer; def when NULL or not a number. */
+long long dh_res_int(const struct dh_result *, size_t row, unsigned col,
+	    long long def);
+/* Row as a JSON object keyed by column name, typed by column kind. */
+json_t	*dh_res_row_json(const struct dh_result *, size_t row);
+/* All rows as a JSON array of objects. */
+json_t	*dh_res_json(const struct dh_result *);
+
+#endif

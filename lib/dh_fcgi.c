@@ -1,0 +1,493 @@
+/*
+ * The FastCGI loop.  The parent opens the socket and keeps a fixed number
+ * of single-threaded workers alive; each worker accepts a request, checks
+ * route, method, identity and body size, calls the handler and releases
+ * everything the request held before the next accept.
+ */
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "dh_fcgi.h"
+#include "dh_log.h"
+#include "dh_util.h"
+
+#define MAX_WORKERS	64
+#define MAX_HEADERS	4
+
+static volatile sig_atomic_t	 stopping;
+static char			 extra_hdr[MAX_HEADERS][512];
+static size_t			 nextra;
+
+static const char *
+reason(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 201: return "Created";
+	case 204: return "No Content";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 409: return "Conflict";
+	case 413: return "Payload Too Large";
+	case 415: return "Unsupported Media Type";
+	case 422: return "Unprocessable Entity";
+	case 429: return "Too Many Requests";
+	case 500: return "Internal Server Error";
+	case 502: return "Bad Gateway";
+	case 503: return "Service Unavailable";
+	case 504: return "Gateway Timeout";
+	default: return "Status";
+	}
+}
+
+void
+dh_reply_header(struct dh_req *req, const char *name, const char *val)
+{
+	if (nextra == MAX_HEADERS)
+		return;
+	/* Header values never carry CR or LF from anywhere. */
+	if (strpbrk(val, "\r\n") != NULL || strpbrk(name, "\r\n:") != NULL)
+		return;
+	snprintf(extra_hdr[nextra++], sizeof(extra_hdr[0]), "%s: %s", name,
+	    val);
+}
+
+void
+dh_reply_json(struct dh_req *req, int status, json_t *body)
+{
+	char	*text = NULL;
+
+	if (req->status != 0) {
+		json_decref(body);
+		return;
+	}
+	if (body != NULL)
+		text = json_dumps(body, JSON_COMPACT | JSON_ENSURE_ASCII);
+	if (text == NULL && status < 500) {
+		status = 500;
+		text = strdup("{\"error\":\"cannot encode the answer\"}");
+	}
+	req->status = status;
+	FCGX_FPrintF(req->fcgi->out, "Status: %d %s\r\n"
+	    "Content-Type: application/json; charset=utf-8\r\n"
+	    "Cache-Control: no-store\r\n"
+	    "X-Content-Type-Options: nosniff\r\n"
+	    "X-Request-Id: %s\r\n", status, reason(status), req->reqid);
+	for (size_t i = 0; i < nextra; i++)
+		FCGX_FPrintF(req->fcgi->out, "%s\r\n", extra_hdr[i]);
+	FCGX_PutS("\r\n", req->fcgi->out);
+	if (text != NULL) {
+		FCGX_PutStr(text, (int)strlen(text), req->fcgi->out);
+		FCGX_PutS("\n", req->fcgi->out);
+	}
+	free(text);
+	json_decref(body);
+}
+
+static void
+vreply_error(struct dh_req *req, int status, json_t *extra, const char *fmt,
+    va_list ap)
+{
+	char	 msg[512];
+	json_t	*o = extra != NULL ? extra : json_object();
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	json_object_set_new(o, "error", json_string(msg));
+	if (status >= 500)
+		dh_warn("answer %d: %s", status, msg);
+	dh_reply_json(req, status, o);
+}
+
+void
+dh_reply_error(struct dh_req *req, int status, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vreply_error(req, status, NULL, fmt, ap);
+	va_end(ap);
+}
+
+void
+dh_reply_error_obj(struct dh_req *req, int status, json_t *extra,
+    const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vreply_error(req, status, extra, fmt, ap);
+	va_end(ap);
+}
+
+void
+dh_reply_db(struct dh_req *req, int dbrc)
+{
+	if (dbrc == DH_DB_DOWN) {
+		dh_reply_header(req, "Retry-After", "5");
+		dh_reply_error(req, 503, "database unavailable, try again "
+		    "shortly");
+	} else {
+		dh_err("database: %s", req->app->db.err);
+		dh_reply_error(req, 500, "database error");
+	}
+}
+
+const char *
+dh_req_param(struct dh_req *req, const char *name)
+{
+	return FCGX_GetParam(name, req->fcgi->envp);
+}
+
+int
+dh_role_is_admin(const char *role)
+{
+	return strcmp(role, "admin") == 0 || strcmp(role, "manager") == 0 ||
+	    strcmp(role, "developer") == 0;
+}
+
+json_t *
+dh_req_json(struct dh_req *req, int optional)
+{
+	json_t		*j;
+	json_error_t	 e;
+	const char	*ct = req->content_type;
+
+	if (req->body_len == 0) {
+		if (optional)
+			return json_object();
+		dh_reply_error(req, 400, "body: a JSON object is required");
+		return NULL;
+	}
+	if (ct != NULL && *ct != '\0' &&
+	    strncasecmp(ct, "application/json", 16) != 0) {
+		dh_reply_error(req, 415, "body: expected Content-Type "
+		    "application/json");
+		return NULL;
+	}
+	j = json_loadb(req->body, req->body_len,
+	    JSON_REJECT_DUPLICATES | JSON_DISABLE_EOF_CHECK * 0, &e);
+	if (j == NULL) {
+		dh_reply_error(req, 400, "body: invalid JSON at line %d "
+		    "column %d: %s", e.line, e.column, e.text);
+		return NULL;
+	}
+	if (!json_is_object(j)) {
+		json_decref(j);
+		dh_reply_error(req, 400, "body: expected a JSON object");
+		return NULL;
+	}
+	return j;
+}
+
+/* Match path against a route pattern; a trailing {id} captures. */
+static int
+route_match(const char *pat, const char *path, long long *id)
+{
+	const char	*brace = strstr(pat, "{id}");
+	size_t		 plen;
+
+	if (brace == NULL)
+		return strcmp(pat, path) == 0;
+	plen = (size_t)(brace - pat);
+	if (strncmp(pat, path, plen) != 0)
+		return 0;
+	return dh_parse_ll(path + plen, 1, 9223372036854775807LL, id) == 0;
+}
+
+static int
+read_body(struct dh_req *req)
+{
+	const char	*cl = dh_req_param(req, "CONTENT_LENGTH");
+	long long	 n = 0;
+	int		 got;
+
+	if (cl != NULL && *cl != '\0' &&
+	    dh_parse_ll(cl, 0, 1LL << 40, &n) == -1) {
+		dh_reply_error(req, 400, "Content-Length: not a number");
+		return -1;
+	}
+	if (n > DH_BODY_MAX) {
+		dh_reply_error(req, 413, "body: larger than %d bytes",
+		    DH_BODY_MAX);
+		return -1;
+	}
+	if (n == 0)
+		return 0;
+	if ((req->body = malloc((size_t)n + 1)) == NULL) {
+		dh_reply_error(req, 500, "out of memory");
+		return -1;
+	}
+	got = FCGX_GetStr(req->body, (int)n, req->fcgi->in);
+	if (got != n) {
+		dh_reply_error(req, 400, "body: shorter than Content-Length");
+		return -1;
+	}
+	req->body[n] = '\0';
+	req->body_len = (size_t)n;
+	return 0;
+}
+
+static void
+handle(struct dh_app *app, FCGX_Request *fr)
+{
+	struct dh_req		 req;
+	const struct dh_route	*rt = NULL;
+	const char		*rid;
+	char			 allow[128] = "";
+	int64_t			 t0 = dh_now_ms();
+	int			 path_seen = 0, rc;
+
+	memset(&req, 0, sizeof(req));
+	nextra = 0;
+	req.fcgi = fr;
+	req.app = app;
+	req.method = dh_req_param(&req, "REQUEST_METHOD");
+	req.path = dh_req_param(&req, "DOCUMENT_URI");
+	if (req.path == NULL)
+		req.path = dh_req_param(&req, "SCRIPT_NAME");
+	req.query = dh_req_param(&req, "QUERY_STRING");
+	req.remote_addr = dh_req_param(&req, "REMOTE_ADDR");
+	req.content_type = dh_req_param(&req, "CONTENT_TYPE");
+	if (req.method == NULL)
+		req.method = "";
+	if (req.path == NULL)
+		req.path = "";
+	rid = dh_req_param(&req, "DESKHUB_REQUEST_ID");
+	if (rid != NULL && strlen(rid) < sizeof(req.reqid) && *rid != '\0')
+		snprintf(req.reqid, sizeof(req.reqid), "%s", rid);
+	else
+		dh_random_hex(req.reqid, 32);
+	dh_log_request(req.reqid, req.path);
+
+	for (size_t i = 0; i < app->nroutes; i++) {
+		long long	 id = 0;
+
+		if (!route_match(app->routes[i].path, req.path, &id))
+			continue;
+		path_seen = 1;
+		if (strlen(allow) + strlen(app->routes[i].method) + 3 <
+		    sizeof(allow)) {
+			if (allow[0] != '\0')
+				strcat(allow, ", ");
+			strcat(allow, app->routes[i].method);
+		}
+		if (strcmp(app->routes[i].method, req.method) == 0) {
+			rt = &app->routes[i];
+			req.path_id = id;
+			break;
+		}
+	}
+	if (rt == NULL) {
+		if (path_seen) {
+			dh_reply_header(&req, "Allow", allow);
+			dh_reply_error(&req, 405, "method %s not allowed; use "
+			    "%s", req.method, allow);
+		} else
+			dh_reply_error(&req, 404, "no such endpoint: %s",
+			    req.path);
+		goto out;
+	}
+	if (rt->access != DH_PUBLIC) {
+		rc = dh_ident_resolve(&req);
+		if (rc == DH_DB_DOWN) {
+			dh_reply_db(&req, rc);
+			goto out;
+		}
+		if (rc != 0) {
+			dh_reply_header(&req, "WWW-Authenticate",
+			    "Basic realm=\"Deskhub\", Bearer");
+			dh_reply_error(&req, 401, "authentication required");
+			goto out;
+		}
+		if (rt->access == DH_ADMIN &&
+		    !dh_role_is_admin(req.ident.role)) {
+			dh_reply_error(&req, 403, "this needs an admin, "
+			    "manager or developer role");
+			goto out;
+		}
+	}
+	if (read_body(&req) == -1)
+		goto out;
+	rt->fn(&req);
+	if (req.status == 0)
+		dh_reply_error(&req, 500, "handler gave no answer");
+out:
+	dh_info("%s %s %d %lldms user=%s", req.method, req.path, req.status,
+	    (long long)(dh_now_ms() - t0),
+	    req.ident.user[0] ? req.ident.user : "-");
+	dh_log_request(NULL, NULL);
+	free(req.body);
+}
+
+static void
+on_term(int sig)
+{
+	(void)sig;
+	stopping = 1;
+}
+
+static int
+worker(struct dh_app *app, int fd)
+{
+	FCGX_Request	 fr;
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_term;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	if (app->init != NULL && app->init(app) == -1) {
+		dh_err("worker init failed");
+		return 1;
+	}
+	if (FCGX_InitRequest(&fr, fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
+		dh_err("FCGX_InitRequest failed");
+		return 1;
+	}
+	while (!stopping && FCGX_Accept_r(&fr) >= 0) {
+		handle(app, &fr);
+		FCGX_Finish_r(&fr);
+	}
+	FCGX_Free(&fr, 0);
+	if (app->release != NULL)
+		app->release(app);
+	dh_db_close(&app->db);
+	return 0;
+}
+
+static void
+usage(const char *prog)
+{
+	fprintf(stderr, "usage: %s [-f] [-c config] [-n workers] "
+	    "-s socket|:port\n", prog);
+}
+
+int
+dh_fcgi_main(struct dh_app *app, int argc, char **argv)
+{
+	const char		*cfgpath = dh_config_path(), *sock = NULL;
+	char			 err[512];
+	pid_t			 kids[MAX_WORKERS] = { 0 };
+	long long		 nworkers = -1;
+	int			 ch, fd, foreground = 0, status;
+	struct sigaction	 sa;
+	time_t			 last_spawn = 0;
+
+	dh_log_init(app->name);
+	while ((ch = getopt(argc, argv, "c:fn:s:")) != -1) {
+		switch (ch) {
+		case 'c':
+			cfgpath = optarg;
+			break;
+		case 'f':
+			foreground = 1;
+			break;
+		case 'n':
+			if (dh_parse_ll(optarg, 1, MAX_WORKERS,
+			    &nworkers) == -1) {
+				usage(argv[0]);
+				return 2;
+			}
+			break;
+		case 's':
+			sock = optarg;
+			break;
+		default:
+			usage(argv[0]);
+			return 2;
+		}
+	}
+	if (sock == NULL)
+		sock = getenv("DESKHUB_SOCKET");
+	if (sock == NULL) {
+		usage(argv[0]);
+		return 2;
+	}
+	if (sodium_init() < 0) {
+		dh_err("sodium_init failed");
+		return 1;
+	}
+	if (dh_config_load(&app->cfg, cfgpath, 1, err, sizeof(err)) == -1) {
+		dh_err("config: %s", err);
+		return 1;
+	}
+	if (nworkers < 0)
+		nworkers = app->cfg.workers;
+	if (FCGX_Init() != 0) {
+		dh_err("FCGX_Init failed");
+		return 1;
+	}
+	umask(077);
+	if ((fd = FCGX_OpenSocket(sock, 128)) < 0) {
+		dh_err("FCGX_OpenSocket %s: %s", sock, strerror(errno));
+		return 1;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	if (foreground)
+		return worker(app, fd);
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_term;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	dh_info("listening on %s with %lld workers", sock, nworkers);
+	while (!stopping) {
+		for (long long i = 0; i < nworkers && !stopping; i++) {
+			if (kids[i] != 0)
+				continue;
+			/* Do not spin when workers die at once. */
+			if (last_spawn == time(NULL))
+				usleep(200 * 1000);
+			last_spawn = time(NULL);
+			kids[i] = fork();
+			if (kids[i] == 0) {
+				signal(SIGTERM, SIG_DFL);
+				_exit(worker(app, fd));
+			}
+			if (kids[i] < 0) {
+				dh_err("fork: %s", strerror(errno));
+				kids[i] = 0;
+			}
+		}
+		pid_t	 pid = waitpid(-1, &status, 0);
+
+		if (pid <= 0)
+			continue;
+		for (long long i = 0; i < nworkers; i++)
+			if (kids[i] == pid) {
+				kids[i] = 0;
+				if (!stopping)
+					dh_warn("worker %ld exited (%s %d), "
+					    "restarting", (long)pid,
+					    WIFSIGNALED(status) ? "signal" :
+					    "status", WIFSIGNALED(status) ?
+					    WTERMSIG(status) :
+					    WEXITSTATUS(status));
+			}
+	}
+	for (long long i = 0; i < nworkers; i++)
+		if (kids[i] > 0)
+			kill(kids[i], SIGTERM);
+	for (long long i = 0; i < nworkers; i++)
+		if (kids[i] > 0)
+			waitpid(kids[i], &status, 0);
+	if (sock[0] != ':')
+		unlink(sock);
+	dh_info("stopped");
+	return 0;
+}

@@ -1,0 +1,76 @@
+/*
+ * The HTTP client for provider APIs: one reused libcurl handle (keep-alive),
+ * connect and transfer timeouts, 429 honoured through Retry-After, 5xx and
+ * dropped connections retried with bounded jittered backoff, bodies capped.
+ * Failures are classified so the sync can say precisely what went wrong.
+ */
+#ifndef DH_HTTP_H
+#define DH_HTTP_H
+
+#include <stddef.h>
+
+#include <curl/curl.h>
+
+#include "dh_util.h"
+
+#define DH_HTTP_BODY_MAX	(32u * 1024 * 1024)
+
+enum dh_http_rc {
+	DH_HTTP_OK,		/* 2xx with a complete body */
+	DH_HTTP_AUTH,		/* 401 or 403 */
+	DH_HTTP_STATUS,		/* another non-2xx status (after retries) */
+	DH_HTTP_UNREACHABLE,	/* could not connect (after retries) */
+	DH_HTTP_TIMEOUT,	/* connect or transfer timed out */
+	DH_HTTP_TRUNCATED,	/* connection closed before the body ended */
+	DH_HTTP_TOO_LARGE,	/* body over the cap */
+	DH_HTTP_RATE_LIMITED,	/* 429 with a wait longer than allowed */
+	DH_HTTP_ERROR,		/* anything else */
+};
+
+struct dh_http {
+	CURL		*curl;
+	long		 connect_timeout_ms;
+	long		 timeout_ms;
+	int		 max_retries;
+	long		 max_wait_s;	/* longest Retry-After honoured */
+	long		 backoff_base_ms;
+	/* Rate-limit headers of the last answer, -1 when absent. */
+	long		 ratelimit_remaining;
+	long		 ratelimit_total;
+	int		 retries_done;	/* over the life of the handle */
+	long		 slept_ms;	/* total time waited for 429/backoff */
+};
+
+struct dh_http_resp {
+	long		 status;
+	struct dh_buf	 body;
+	char		 content_type[128];
+	char		 link_next[2048];	/* rel="next" of a Link header */
+	long		 retry_after;		/* seconds, -1 when absent */
+};
+
+/* Set up a client; -1 when libcurl cannot. Release with dh_http_free(). */
+int	 dh_http_init(struct dh_http *, long connect_timeout_ms,
+	    long timeout_ms, int max_retries, long max_wait_s);
+void	 dh_http_free(struct dh_http *);
+
+void	 dh_http_resp_init(struct dh_http_resp *);
+void	 dh_http_resp_release(struct dh_http_resp *);
+
+/*
+ * GET url with basic auth user:pass (either may be NULL for none) and
+ * Accept: application/json.  Retries as described above.  Returns the
+ * classification; resp holds the last answer, err a message that names the
+ * URL's host and path but never the credentials.
+ */
+enum dh_http_rc dh_http_get(struct dh_http *, const char *url,
+	    const char *user, const char *pass, struct dh_http_resp *,
+	    char *err, size_t errlen);
+
+/* Whether a body looks like JSON (first non-blank byte is { or [ or "). */
+int	 dh_http_looks_json(const char *, size_t);
+
+/* Append a percent-encoded copy of s to b. */
+int	 dh_http_escape(struct dh_buf *, const char *s);
+
+#endif

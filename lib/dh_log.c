@@ -1,0 +1,81 @@
+/*
+ * The log writer.  Lines are assembled in one buffer and written with one
+ * write(2) so that lines from several worker processes never interleave.
+ * Control characters in messages are escaped so a message cannot forge a
+ * second log line.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dh_log.h"
+
+static const char	*log_prog = "deskhub";
+static char		 log_reqid[40] = "-";
+static char		 log_route[96] = "-";
+static enum dh_log_level log_min = DH_LOG_INFO;
+
+static const char *const level_names[] = {
+	"error",	/* DH_LOG_ERR */
+	"warn",		/* DH_LOG_WARN */
+	"info",		/* DH_LOG_INFO */
+	"debug",	/* DH_LOG_DEBUG */
+};
+
+void
+dh_log_init(const char *prog)
+{
+	log_prog = prog;
+}
+
+void
+dh_log_level(enum dh_log_level l)
+{
+	log_min = l;
+}
+
+void
+dh_log_request(const char *reqid, const char *route)
+{
+	snprintf(log_reqid, sizeof(log_reqid), "%s", reqid ? reqid : "-");
+	snprintf(log_route, sizeof(log_route), "%s", route ? route : "-");
+}
+
+void
+dh_log(enum dh_log_level lvl, const char *fmt, ...)
+{
+	char		 msg[1024], line[1400], ts[32];
+	struct tm	 tm;
+	time_t		 now;
+	va_list		 ap;
+	size_t		 o, n;
+	ssize_t		 w;
+	int		 h;
+
+	if (lvl > log_min)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	for (char *p = msg; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = ' ';
+	now = time(NULL);
+	gmtime_r(&now, &tm);
+	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	h = snprintf(line, sizeof(line), "%s %s[%ld] %s req=%s route=%s %s\n",
+	    ts, log_prog, (long)getpid(), level_names[lvl], log_reqid,
+	    log_route, msg);
+	if (h < 0)
+		return;
+	n = (size_t)h < sizeof(line) ? (size_t)h : sizeof(line) - 1;
+	if (n > 0 && line[n - 1] != '\n')
+		line[n - 1] = '\n';
+	for (o = 0; o < n; o += (size_t)w) {
+		w = write(STDERR_FILENO, line + o, n - o);
+		if (w <= 0)
+			break;
+	}
+}

@@ -1,0 +1,612 @@
+/*
+ * The FluentSupport client and mapping.  Quirks handled here: integers as
+ * numeric strings, two date formats (ISO with offset in 2.0.1, site-local
+ * "YYYY-MM-DD HH:MM:SS" before), next_page_url that drops the query (we
+ * build every URL), order_type that only accepts "DESC", pages past the
+ * end, and HTML printed before the JSON when WP_DEBUG is on.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <sodium.h>
+
+#include "dh_json.h"
+#include "dh_log.h"
+#include "dh_tz.h"
+#include "dh_util.h"
+#include "prov_fluent.h"
+
+const char *
+dh_fluent_urgency(const char *p)
+{
+	static const struct {
+		const char	*from;
+		const char	*to;
+	} map[] = {
+		{ "critical", "HIGH" },
+		{ "high", "HIGH" },
+		{ "urgent", "HIGH" },
+		{ "medium", "MEDIUM" },
+		{ "normal", "MEDIUM" },
+		{ "low", "LOW" },
+	};
+	char	 buf[32];
+	size_t	 n;
+
+	if (p == NULL)
+		return "MEDIUM";
+	while (isspace((unsigned char)*p))
+		p++;
+	dh_strlcpy(buf, p, sizeof(buf));
+	n = strlen(buf);
+	while (n > 0 && isspace((unsigned char)buf[n - 1]))
+		buf[--n] = '\0';
+	for (size_t i = 0; i < DH_ARRAY_LEN(map); i++)
+		if (strcasecmp(buf, map[i].from) == 0)
+			return map[i].to;
+	return "MEDIUM";
+}
+
+const char *
+dh_fluent_category(const char *product)
+{
+	static const char *const same[] = { "Support", "Hosting", "Migration",
+	    "Website", "Email", "Forms", "Scripts", "Advisory" };
+
+	if (product == NULL)
+		return "Support";
+	for (size_t i = 0; i < DH_ARRAY_LEN(same); i++)
+		if (strcasecmp(product, same[i]) == 0)
+			return same[i];
+	if (strcasecmp(product, "Project") == 0 ||
+	    strcasecmp(product, "General") == 0)
+		return "General";
+	return "Support";
+}
+
+/* Append the UTF-8 encoding of code point cp. */
+static int
+put_utf8(struct dh_buf *b, unsigned long cp)
+{
+	char	 u[4];
+	size_t	 n;
+
+	if (cp == 0 || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		cp = 0xfffd;
+	if (cp < 0x80) {
+		u[0] = (char)cp;
+		n = 1;
+	} else if (cp < 0x800) {
+		u[0] = (char)(0xc0 | (cp >> 6));
+		u[1] = (char)(0x80 | (cp & 0x3f));
+		n = 2;
+	} else if (cp < 0x10000) {
+		u[0] = (char)(0xe0 | (cp >> 12));
+		u[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		u[2] = (char)(0x80 | (cp & 0x3f));
+		n = 3;
+	} else {
+		u[0] = (char)(0xf0 | (cp >> 18));
+		u[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+		u[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		u[3] = (char)(0x80 | (cp & 0x3f));
+		n = 4;
+	}
+	return dh_buf_append(b, u, n);
+}
+
+/* Decode one entity at s (after '&'); returns bytes consumed or 0. */
+static size_t
+entity(const char *s, struct dh_buf *b)
+{
+	static const struct {
+		const char	*name;
+		unsigned long	 cp;
+	} names[] = {
+		{ "amp;", '&' }, { "lt;", '<' }, { "gt;", '>' },
+		{ "quot;", '"' }, { "apos;", '\'' }, { "nbsp;", ' ' },
+		{ "#39;", '\'' }, { "ndash;", 0x2013 }, { "mdash;", 0x2014 },
+		{ "hellip;", 0x2026 }, { "rsquo;", 0x2019 },
+		{ "lsquo;", 0x2018 }, { "rdquo;", 0x201d },
+		{ "ldquo;", 0x201c },
+	};
+	unsigned long	 cp = 0;
+	size_t		 i = 1;
+	int		 hex = 0, digits = 0;
+
+	for (size_t k = 0; k < DH_ARRAY_LEN(names); k++) {
+		size_t	 l = strlen(names[k].name);
+
+		if (strncmp(s, names[k].name, l) == 0) {
+			put_utf8(b, names[k].cp);
+			return l;
+		}
+	}
+	if (s[0] != '#')
+		return 0;
+	if (s[1] == 'x' || s[1] == 'X') {
+		hex = 1;
+		i = 2;
+	}
+	for (; s[i] != ';' && digits < 8; i++, digits++) {
+		int	 c = (unsigned char)s[i];
+
+		if (isdigit(c))
+			cp = cp * (hex ? 16 : 10) + (unsigned long)(c - '0');
+		else if (hex && isxdigit(c))
+			cp = cp * 16 + (unsigned long)(tolower(c) - 'a' + 10);
+		else
+			return 0;
+	}
+	if (digits == 0 || s[i] != ';')
+		return 0;
+	put_utf8(b, cp);
+	return i + 1;
+}
+
+int
+dh_html_to_text(const char *h, struct dh_buf *out)
+{
+	struct dh_buf	 raw;
+	int		 rc = -1, pending = 0;
+
+	dh_buf_init(&raw, DH_DESC_MAX * 2);
+	for (const char *p = h; *p != '\0'; ) {
+		if (*p == '<') {
+			const char	*e = strchr(p, '>');
+			int		 brk;
+
+			if (e == NULL)
+				break;
+			brk = strncasecmp(p, "<br", 3) == 0 ||
+			    strncasecmp(p, "</p", 3) == 0 ||
+			    strncasecmp(p, "</div", 5) == 0 ||
+			    strncasecmp(p, "</li", 4) == 0 ||
+			    strncasecmp(p, "<li", 3) == 0;
+			if (dh_buf_append(&raw, brk ? "\n" : " ", 1) == -1)
+				goto out;
+			p = e + 1;
+		} else if (*p == '&') {
+			size_t	 used = entity(p + 1, &raw);
+
+			if (used == 0 && dh_buf_append(&raw, "&", 1) == -1)
+				goto out;
+			p += used + 1;
+		} else {
+			if (dh_buf_append(&raw, p, 1) == -1)
+				goto out;
+			p++;
+		}
+	}
+	/* Fold runs of blanks; a run holding a line break becomes one. */
+	for (size_t i = 0; i < raw.len; i++) {
+		char	 c = raw.data[i];
+
+		if (c == '\n') {
+			pending = 2;
+			continue;
+		}
+		if (isspace((unsigned char)c)) {
+			if (pending == 0)
+				pending = 1;
+			continue;
+		}
+		if (out->len > 0 && pending > 0 &&
+		    dh_buf_append(out, pending == 2 ? "\n" : " ", 1) == -1)
+			goto out;
+		if (dh_buf_append(out, &c, 1) == -1)
+			goto out;
+		pending = 0;
+	}
+	rc = 0;
+out:
+	dh_buf_release(&raw);
+	return rc;
+}
+
+void
+dh_fluent_ticket_release(struct dh_fluent_ticket *t)
+{
+	free(t->description);
+	free(t->website_url);
+	free(t->title);
+	free(t->agent_name);
+	free(t->customer_name);
+	free(t->customer_email);
+	free(t->raw);
+	memset(t, 0, sizeof(*t));
+}
+
+static char *
+dup_or_null(const char *s)
+{
+	return s != NULL ? strdup(s) : NULL;
+}
+
+/* Trim a string to at most n bytes without splitting a UTF-8 sequence. */
+static void
+utf8_cut(char *s, size_t n)
+{
+	size_t	 l = strlen(s);
+
+	if (l <= n)
+		return;
+	while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+		n--;
+	s[n] = '\0';
+}
+
+int
+dh_fluent_map(const json_t *o, const char *site_tz, const char *biz_tz,
+    struct dh_fluent_ticket *t, char *err, size_t errlen)
+{
+	const json_t	*prod, *agent, *cust;
+	const char	*s, *prio;
+	struct dh_buf	 d;
+	struct dh_wall	 w;
+	int64_t		 ts;
+	unsigned char	 h[crypto_hash_sha256_BYTES];
+	int		 r;
+
+	memset(t, 0, sizeof(*t));
+	dh_buf_init(&d, DH_DESC_MAX + 8);
+	if (!json_is_object(o)) {
+		snprintf(err, errlen, "ticket: not an object");
+		goto fail;
+	}
+	if (dh_json_get_ll(o, "id", &t->id) != 0 || t->id <= 0) {
+		snprintf(err, errlen, "ticket: missing or invalid id");
+		goto fail;
+	}
+	s = dh_json_str(o, "created_at");
+	if (s == NULL || dh_tz_parse(s, site_tz, &ts) == -1) {
+		snprintf(err, errlen, "ticket %lld: created_at: unreadable "
+		    "date", t->id);
+		goto fail;
+	}
+	t->created_utc = ts;
+	dh_tz_format_utc(ts, t->created_at);
+	dh_tz_to_local(biz_tz, ts, &w);
+	dh_wall_date(&w, t->date);
+	dh_wall_time(&w, t->time);
+	if ((s = dh_json_str(o, "updated_at")) != NULL &&
+	    dh_tz_parse(s, site_tz, &ts) == 0)
+		dh_tz_format_utc(ts, t->updated_at);
+	if ((s = dh_json_str(o, "resolved_at")) != NULL &&
+	    dh_tz_parse(s, site_tz, &ts) == 0)
+		dh_tz_format_utc(ts, t->resolved_utc);
+
+	s = dh_json_str(o, "title");
+	if (s == NULL)
+		s = dh_json_str(o, "subject");
+	t->title = strdup(s != NULL ? s : "");
+	if (t->title == NULL || dh_buf_puts(&d, t->title) == -1)
+		goto oom;
+	s = dh_json_str(o, "customer_message");
+	if (s == NULL)
+		s = dh_json_str(o, "content");
+	if (s != NULL && *s != '\0') {
+		struct dh_buf	 txt;
+
+		dh_buf_init(&txt, DH_DESC_MAX);
+		r = dh_html_to_text(s, &txt);
+		if (txt.len > 0 && d.len > 0)
+			r |= dh_buf_append(&d, "\n\n", 2);
+		if (txt.len > 0)
+			r |= dh_buf_append(&d, txt.data,
+			    txt.len > DH_DESC_MAX - d.len ? DH_DESC_MAX - d.len :
+			    txt.len);
+		dh_buf_release(&txt);
+		(void)r;	/* an over-long message is cut, not fatal */
+	}
+	if (d.data == NULL && dh_buf_append(&d, "", 0) == -1)
+		goto oom;
+	utf8_cut(d.data, DH_DESC_MAX);
+	t->description = d.data;
+	dh_buf_init(&d, 0);
+	utf8_cut(t->title, 255);
+
+	prio = dh_json_str(o, "priority");
+	if (prio == NULL)
+		prio = dh_json_str(o, "client_priority");
+	t->urgency = dh_fluent_urgency(prio);
+	dh_strlcpy(t->priority, prio != NULL ? prio : "", sizeof(t->priority));
+	s = dh_json_str(o, "status");
+	dh_strlcpy(t->status, s != NULL ? s : "unknown", sizeof(t->status));
+
+	prod = json_object_get(o, "product");
+	s = json_is_object(prod) ? dh_json_str(prod, "title") : NULL;
+	if (s == NULL)
+		s = dh_json_str(o, "product_name");
+	t->category = dh_fluent_category(s);
+	if (s != NULL && *s != '\0') {
+		if ((t->website_url = strdup(s)) == NULL)
+			goto oom;
+		utf8_cut(t->website_url, 255);
+	}
+	if (dh_json_get_ll(o, "agent_id", &t->agent_id) == -1)
+		t->agent_id = 0;
+	if (dh_json_get_ll(o, "closed_by", &t->closed_by) == -1)
+		t->closed_by = 0;
+	agent = json_object_get(o, "agent");
+	if (json_is_object(agent)) {
+		t->agent_name = dup_or_null(dh_json_str(agent, "full_name"));
+		if (t->agent_id == 0)
+			dh_json_get_ll(agent, "id", &t->agent_id);
+	}
+	cust = json_object_get(o, "customer");
+	if (json_is_object(cust)) {
+		t->customer_name = dup_or_null(dh_json_str(cust, "full_name"));
+		t->customer_email = dup_or_null(dh_json_str(cust, "email"));
+	}
+	if (t->agent_name != NULL)
+		utf8_cut(t->agent_name, 190);
+	if (t->customer_name != NULL)
+		utf8_cut(t->customer_name, 190);
+	if (t->customer_email != NULL)
+		utf8_cut(t->customer_email, 190);
+
+	t->raw = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+	if (t->raw == NULL)
+		goto oom;
+	crypto_hash_sha256(h, (const unsigned char *)t->raw, strlen(t->raw));
+	sodium_bin2hex(t->hash, sizeof(t->hash), h, sizeof(h));
+	return 0;
+oom:
+	snprintf(err, errlen, "ticket %lld: out of memory", t->id);
+fail:
+	dh_buf_release(&d);
+	dh_fluent_ticket_release(t);
+	return -1;
+}
+
+int
+dh_fluent_init(struct dh_fluent *f, const struct dh_config *c, char *err,
+    size_t errlen)
+{
+	size_t	 n;
+
+	memset(f, 0, sizeof(*f));
+	f->cfg = c;
+	if (c->fluent_url[0] == '\0' || c->fluent_user[0] == '\0' ||
+	    c->fluent_password[0] == '\0') {
+		snprintf(err, errlen, "FluentSupport API credentials not "
+		    "configured (FLUENT_API_URL, FLUENT_API_USERNAME, "
+		    "FLUENT_API_PASSWORD)");
+		return -1;
+	}
+	if (strncmp(c->fluent_url, "http://", 7) != 0 &&
+	    strncmp(c->fluent_url, "https://", 8) != 0) {
+		snprintf(err, errlen, "FLUENT_API_URL: expected an http:// or "
+		    "https:// URL");
+		return -1;
+	}
+	dh_strlcpy(f->base, c->fluent_url, sizeof(f->base));
+	n = strlen(f->base);
+	while (n > 0 && f->base[n - 1] == '/')
+		f->base[--n] = '\0';
+	if (dh_http_init(&f->http, (long)c->http_connect_timeout,
+	    (long)c->http_timeout, (int)c->http_retries,
+	    (long)c->http_max_wait) == -1) {
+		snprintf(err, errlen, "curl_easy_init failed");
+		return -1;
+	}
+	return 0;
+}
+
+void
+dh_fluent_free(struct dh_fluent *f)
+{
+	dh_http_free(&f->http);
+}
+
+/* The app password may be stored with its display spaces; both work. */
+static void
+app_password(const char *in, char *out, size_t cap)
+{
+	size_t	 o = 0;
+
+	for (; *in != '\0' && o + 1 < cap; in++)
+		if (*in != ' ')
+			out[o++] = *in;
+	out[o] = '\0';
+}
+
+static enum dh_prov_rc
+classify(enum dh_http_rc hr)
+{
+	switch (hr) {
+	case DH_HTTP_OK:
+		return DH_PROV_OK;
+	case DH_HTTP_AUTH:
+		return DH_PROV_AUTH;
+	case DH_HTTP_UNREACHABLE:
+	case DH_HTTP_TIMEOUT:
+		return DH_PROV_UNREACHABLE;
+	case DH_HTTP_TRUNCATED:
+	case DH_HTTP_TOO_LARGE:
+		return DH_PROV_BAD_ANSWER;
+	default:
+		return DH_PROV_STATUS;
+	}
+}
+
+/* Add the provider's own message to err for an error status. */
+static void
+add_message(struct dh_http_resp *r, char *err, size_t errlen)
+{
+	json_t		*j;
+	const char	*m = NULL;
+	size_t		 l = strlen(err);
+
+	if (!dh_http_looks_json(r->body.data ? r->body.data : "", r->body.len)) {
+		if (r->body.len > 0 && l < errlen)
+			snprintf(err + l, errlen - l, " (an HTML page, not "
+			    "JSON)");
+		return;
+	}
+	j = json_loadb(r->body.data, r->body.len, 0, NULL);
+	if (json_is_object(j))
+		m = dh_json_str(j, "message");
+	else if (json_is_string(j))
+		m = json_string_value(j);
+	if (m != NULL && l < errlen)
+		snprintf(err + l, errlen - l, ": %.200s", m);
+	json_decref(j);
+}
+
+static enum dh_prov_rc
+get_json(struct dh_fluent *f, const char *url, struct dh_http_resp *r,
+    char *err, size_t errlen)
+{
+	char		 pw[256];
+	enum dh_http_rc	 hr;
+
+	app_password(f->cfg->fluent_password, pw, sizeof(pw));
+	hr = dh_http_get(&f->http, url, f->cfg->fluent_user, pw, r, err,
+	    errlen);
+	sodium_memzero(pw, sizeof(pw));
+	if (hr == DH_HTTP_AUTH)
+		add_message(r, err, errlen);
+	else if (hr == DH_HTTP_STATUS)
+		add_message(r, err, errlen);
+	return classify(hr);
+}
+
+enum dh_prov_rc
+dh_fluent_site_tz(struct dh_fluent *f, char *zone, size_t cap, char *err,
+    size_t errlen)
+{
+	struct dh_http_resp	 r;
+	struct dh_buf		 url;
+	enum dh_prov_rc		 rc;
+	json_t			*j = NULL, *off;
+	const char		*tz;
+
+	dh_http_resp_init(&r);
+	dh_buf_init(&url, 1024);
+	if (dh_buf_printf(&url, "%s/wp-json/", f->base) == -1) {
+		snprintf(err, errlen, "FLUENT_API_URL: too long");
+		rc = DH_PROV_CONFIG;
+		goto out;
+	}
+	if ((rc = get_json(f, url.data, &r, err, errlen)) != DH_PROV_OK)
+		goto out;
+	rc = DH_PROV_BAD_ANSWER;
+	j = json_loadb(r.body.data, r.body.len, 0, NULL);
+	if (!json_is_object(j)) {
+		snprintf(err, errlen, "%s: not a JSON object", url.data);
+		goto out;
+	}
+	tz = dh_json_str(j, "timezone_string");
+	off = json_object_get(j, "gmt_offset");
+	if (tz != NULL && *tz != '\0' && dh_tz_valid(tz))
+		dh_strlcpy(zone, tz, cap);
+	else if (json_is_number(off))
+		dh_tz_from_offset(json_number_value(off), zone, cap);
+	else if (json_is_string(off) && *json_string_value(off) != '\0')
+		dh_tz_from_offset(strtod(json_string_value(off), NULL), zone,
+		    cap);
+	else
+		dh_strlcpy(zone, "UTC", cap);
+	rc = DH_PROV_OK;
+out:
+	json_decref(j);
+	dh_buf_release(&url);
+	dh_http_resp_release(&r);
+	return rc;
+}
+
+int
+dh_fluent_page_url(const char *base, long page, long per_page,
+    struct dh_buf *b)
+{
+	dh_buf_reset(b);
+	return dh_buf_printf(b, "%s/wp-json/fluent-support/v2/tickets?"
+	    "page=%ld&per_page=%ld&order_by=id&order_type=DESC&"
+	    "filters%%5Bstatus_type%%5D=all", base, page, per_page);
+}
+
+int
+dh_fluent_parse_page(const char *body, size_t len,
+    struct dh_fluent_page *p, char *err, size_t errlen)
+{
+	json_error_t	 e;
+	json_t		*t;
+	const char	*start = body;
+	size_t		 n = len;
+
+	memset(p, 0, sizeof(*p));
+	p->total = p->last_page = -1;
+	if (len == 0) {
+		snprintf(err, errlen, "empty answer");
+		return -1;
+	}
+	/* WP_DEBUG prints an HTML notice before the JSON: skip it. */
+	if (!dh_http_looks_json(body, len)) {
+		const char	*j = memmem(body, len, "{\"tickets\"", 10);
+
+		if (j == NULL) {
+			snprintf(err, errlen, "answer is not JSON (%.40s...)",
+			    body[0] == '<' ? "an HTML page" : "unknown text");
+			return -1;
+		}
+		start = j;
+		n = len - (size_t)(j - body);
+	}
+	p->root = json_loadb(start, n, 0, &e);
+	if (p->root == NULL) {
+		snprintf(err, errlen, "answer is not valid JSON (%s at "
+		    "byte %d%s)", e.text, e.position,
+		    e.position >= (int)n - 1 ? ", truncated?" : "");
+		return -1;
+	}
+	t = json_object_get(p->root, "tickets");
+	if (!json_is_object(t) ||
+	    !json_is_array(p->data = json_object_get(t, "data"))) {
+		snprintf(err, errlen, "answer has no tickets.data array");
+		json_decref(p->root);
+		p->root = NULL;
+		p->data = NULL;
+		return -1;
+	}
+	if (dh_json_get_ll(t, "total", &p->total) != 0)
+		p->total = -1;
+	if (dh_json_get_ll(t, "last_page", &p->last_page) != 0)
+		p->last_page = -1;
+	return 0;
+}
+
+enum dh_prov_rc
+dh_fluent_get_page(struct dh_fluent *f, long page, long per_page,
+    struct dh_fluent_page *p, char *err, size_t errlen)
+{
+	struct dh_http_resp	 r;
+	struct dh_buf		 url;
+	enum dh_prov_rc		 rc;
+	char			 perr[256];
+
+	memset(p, 0, sizeof(*p));
+	dh_http_resp_init(&r);
+	dh_buf_init(&url, 2048);
+	if (dh_fluent_page_url(f->base, page, per_page, &url) == -1) {
+		snprintf(err, errlen, "FLUENT_API_URL: too long");
+		rc = DH_PROV_CONFIG;
+		goto out;
+	}
+	if ((rc = get_json(f, url.data, &r, err, errlen)) != DH_PROV_OK)
+		goto out;
+	if (dh_fluent_parse_page(r.body.data, r.body.len, p, perr,
+	    sizeof(perr)) == -1) {
+		snprintf(err, errlen, "FluentSupport tickets page %ld: %s",
+		    page, perr);
+		rc = DH_PROV_BAD_ANSWER;
+	}
+out:
+	dh_buf_release(&url);
+	dh_http_resp_release(&r);
+	return rc;
+}

@@ -1,0 +1,107 @@
+/*
+ * FluentSupport (WordPress REST, fluent-support/v2): the page client and the
+ * mapping of a ticket to Deskhub's request fields, as seed 000 specifies.
+ */
+#ifndef PROV_FLUENT_H
+#define PROV_FLUENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "dh_config.h"
+#include "dh_http.h"
+
+#define DH_DESC_MAX	(60 * 1024)
+
+/* A ticket mapped to Deskhub's fields; strings owned by the struct. */
+struct dh_fluent_ticket {
+	long long	 id;
+	int64_t		 created_utc;
+	char		 date[11];	/* business-timezone date */
+	char		 time[9];	/* business-timezone time */
+	char		*description;	/* title + message as plain text */
+	const char	*urgency;	/* LOW MEDIUM HIGH (static) */
+	const char	*category;	/* static */
+	char		*website_url;	/* product name, NULL when none */
+	char		*title;
+	char		 status[32];
+	char		 priority[32];
+	long long	 agent_id;	/* 0 when unassigned */
+	char		*agent_name;
+	long long	 closed_by;	/* fs_persons id, 0 when none */
+	char		 resolved_utc[20];	/* "" when none */
+	char		 created_at[20];	/* UTC */
+	char		 updated_at[20];	/* UTC, "" when none */
+	char		*customer_name;
+	char		*customer_email;
+	char		*raw;		/* compact JSON, sorted keys */
+	char		 hash[65];	/* SHA-256 hex of raw */
+};
+
+/* critical/high/urgent -> HIGH, medium/normal -> MEDIUM, low -> LOW. */
+const char *dh_fluent_urgency(const char *priority);
+/* Product name to category per the seed's table. */
+const char *dh_fluent_category(const char *product);
+/* HTML to plain text (tags dropped, entities decoded, blanks folded). */
+int	 dh_html_to_text(const char *html, struct dh_buf *out);
+
+/*
+ * Map one ticket object.  site_tz reads times without an offset, biz_tz
+ * gives the date and time columns.  0, or -1 with err saying which field
+ * is wrong.  Release with dh_fluent_ticket_release().
+ */
+int	 dh_fluent_map(const json_t *, const char *site_tz,
+	    const char *biz_tz, struct dh_fluent_ticket *, char *err,
+	    size_t errlen);
+void	 dh_fluent_ticket_release(struct dh_fluent_ticket *);
+
+/* What went wrong talking to FluentSupport. */
+enum dh_prov_rc {
+	DH_PROV_OK,
+	DH_PROV_AUTH,		/* credentials rejected */
+	DH_PROV_UNREACHABLE,	/* cannot connect, timed out */
+	DH_PROV_BAD_ANSWER,	/* HTML, truncated, not the expected JSON */
+	DH_PROV_STATUS,		/* an error status */
+	DH_PROV_CONFIG,		/* not configured */
+};
+
+struct dh_fluent {
+	const struct dh_config	*cfg;
+	struct dh_http		 http;
+	char			 base[512];	/* URL without trailing / */
+};
+
+/* One fetched page. */
+struct dh_fluent_page {
+	json_t		*root;		/* owns data */
+	json_t		*data;		/* the ticket array */
+	long long	 total;		/* -1 when absent */
+	long long	 last_page;	/* -1 when absent */
+};
+
+int	 dh_fluent_init(struct dh_fluent *, const struct dh_config *,
+	    char *err, size_t errlen);
+void	 dh_fluent_free(struct dh_fluent *);
+
+/* The site's timezone from GET /wp-json/ as a zone usable by dh_tz. */
+enum dh_prov_rc dh_fluent_site_tz(struct dh_fluent *, char *zone,
+	    size_t cap, char *err, size_t errlen);
+
+/* Build the URL of a page, newest first: every parameter explicit. */
+int	 dh_fluent_page_url(const char *base, long page, long per_page,
+	    struct dh_buf *);
+
+/*
+ * Parse a page body.  Accepts the 2.0.1 and the older paginator shapes and
+ * tolerates an HTML notice printed before the JSON.  0 or -1 with err.
+ */
+int	 dh_fluent_parse_page(const char *body, size_t len,
+	    struct dh_fluent_page *, char *err, size_t errlen);
+
+/* Fetch and parse one page. Release page->root with json_decref. */
+enum dh_prov_rc dh_fluent_get_page(struct dh_fluent *, long page,
+	    long per_page, struct dh_fluent_page *, char *err, size_t errlen);
+
+#endif
