@@ -6,6 +6,7 @@
 #define DH_AUTH_H
 
 #include "dh_fcgi.h"
+#include "dh_jwt.h"
 
 /*
  * Fill id for a basic-auth user nginx has already verified: the configured
@@ -21,5 +22,17 @@ int	 dh_auth_basic_ident(struct dh_app *, const char *user,
  */
 int	 dh_auth_bearer_ident(struct dh_app *, const char *token,
 	    struct dh_ident *id);
+
+/*
+ * The token key of this process: loaded from cfg.jwt_key_file on first
+ * use and kept until dh_auth_release().  Sets *key to the cached key
+ * (owned here, never to be logged) and returns 0, or returns -1 with a
+ * reason in err; a failed load is retried on the next call.
+ */
+int	 dh_auth_key(struct dh_app *, const unsigned char **key, char *err,
+	    size_t errlen);
+
+/* Wipe and forget the cached key. */
+void	 dh_auth_release(void);
 
 #endif

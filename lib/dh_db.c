@@ -67,7 +67,8 @@ dh_db_ensure(struct dh_db *db)
 	    c->db_socket[0] != '\0' ? NULL : c->db_host,
 	    c->db_user, c->db_password, c->db_name,
 	    (unsigned)c->db_port,
-	    c->db_socket[0] != '\0' ? c->db_socket : NULL, 0) == NULL) {
+	    c->db_socket[0] != '\0' ? c->db_socket : NULL,
+	    CLIENT_FOUND_ROWS) == NULL) {
 		set_err(db, mysql_errno(db->conn), "mysql_real_connect",
 		    mysql_error(db->conn));
 		mysql_close(db->conn);

@@ -173,14 +173,18 @@ dh_req_json(struct dh_req *req, int optional)
 		dh_reply_error(req, 400, "body: a JSON object is required");
 		return NULL;
 	}
+	/* curl -d sends form-urlencoded by default: accept it and plain
+	 * text when the body is JSON, as the systems replaced did. */
 	if (ct != NULL && *ct != '\0' &&
-	    strncasecmp(ct, "application/json", 16) != 0) {
+	    strncasecmp(ct, "application/json", 16) != 0 &&
+	    strncasecmp(ct, "application/x-www-form-urlencoded", 33) != 0 &&
+	    strncasecmp(ct, "text/plain", 10) != 0) {
 		dh_reply_error(req, 415, "body: expected Content-Type "
 		    "application/json");
 		return NULL;
 	}
 	j = json_loadb(req->body, req->body_len,
-	    JSON_REJECT_DUPLICATES | JSON_DISABLE_EOF_CHECK * 0, &e);
+	    JSON_REJECT_DUPLICATES, &e);
 	if (j == NULL) {
 		dh_reply_error(req, 400, "body: invalid JSON at line %d "
 		    "column %d: %s", e.line, e.column, e.text);

@@ -168,6 +168,7 @@ Control API (no auth, JSON in/out; errors -> 400 {"error":"..."})
 import argparse
 import base64
 import datetime as dt
+import gc
 import hashlib
 import json
 import math
@@ -248,6 +249,7 @@ COLUMNS = ["id", "customer_id", "agent_id", "mailbox_id", "product_id", "product
            "response_count", "first_response_time", "total_close_time", "resolved_at",
            "closed_by", "created_at", "updated_at"]
 COLUMN_SET = set(COLUMNS)
+REL_KEYS = {"customer", "agent", "mailbox", "product"}
 MODEL_DATE_KEYS = ("created_at", "updated_at", "waiting_since")
 WALL_KEYS = ("created_at", "updated_at", "waiting_since", "resolved_at",
              "last_agent_response", "last_customer_response")
@@ -426,15 +428,31 @@ class SiteTime:
         off = now_utc.astimezone(self.tz).utcoffset().total_seconds() / 3600.0
         self.gmt_offset = int(off) if off == int(off) else off
         self._iso = {}
+        # speed: a zone whose offset never changes around "now" (UTC, Asia/Dhaka, ...)
+        # behaves exactly like a fixed-offset zone; those convert much faster.
+        if isinstance(self.tz, ZoneInfo):
+            first = now_utc.astimezone(self.tz).utcoffset()
+            step = dt.timedelta(hours=6)
+            t = now_utc - dt.timedelta(days=3650)
+            end = now_utc + dt.timedelta(days=400)
+            constant = True
+            while t < end:
+                if t.astimezone(self.tz).utcoffset() != first:
+                    constant = False
+                    break
+                t += step
+            if constant:
+                self.tz = dt.timezone(first)
 
     def wall(self, aware):
-        return aware.astimezone(self.tz).strftime(WALL_FMT)
+        # microseconds are always 0 here, so isoformat(" ") == "YYYY-MM-DD HH:MM:SS"
+        return aware.astimezone(self.tz).replace(tzinfo=None).isoformat(" ")
 
     def wall_to_iso(self, s):
         r = self._iso.get(s)
         if r is None:
             naive = dt.datetime.fromisoformat(s)
-            r = naive.replace(tzinfo=self.tz).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+            r = naive.replace(tzinfo=self.tz).astimezone(UTC).isoformat()
             if len(self._iso) > 500000:
                 self._iso.clear()
             self._iso[s] = r
@@ -453,6 +471,7 @@ class App:
         self.lock = threading.RLock()
         self.base_cfg = dict(base_cfg)
         self.cfg = None
+        self.relcache = {}
         self.tickets = {}     # id -> row dict (wall-time dates, relation objects)
         self.json = {}        # id -> pre-serialised bytes
         self.version = 0
@@ -488,6 +507,7 @@ class App:
         now = parse_now(cfg["now"])
         site = SiteTime(cfg["timezone"], cfg["gmt_offset"], now)
         self.cfg, self.now, self.site = cfg, now, site
+        self.relcache = {}
         if keep_data and self.tickets is not None and hasattr(self, "agents"):
             self.cfg["tickets"] = len(self.tickets)
             self.rerender_all()
@@ -543,6 +563,18 @@ class App:
         W = site.wall
         td = dt.timedelta
         self.tickets, self.json = {}, {}
+        gc_was = gc.isenabled()
+        gc.disable()
+        try:
+            self._generate(rng, n, spacing, start, cust_ids, agent_ids, prod_ids, W, td)
+        finally:
+            if gc_was:
+                gc.enable()
+        self.version += 1
+        self.qcache = {}
+
+    def _generate(self, rng, n, spacing, start, cust_ids, agent_ids, prod_ids, W, td):
+        now = self.now
         for i in range(1, n + 1):
             c = start + td(seconds=spacing * (i - 1) + rng.randrange(spacing))
             age = (now - c).total_seconds()
@@ -560,10 +592,13 @@ class App:
                 prod = rng.choices(prod_ids, weights=PRODUCT_WEIGHTS)[0]
             mailbox = 1 if rng.random() < 0.85 else 2
             agent = rng.choice(agent_ids)
-            room = max(1, int(age) - 1)   # seconds available until "now"
+            cap = int(age) - 1 if age > 1 else 0
 
             def after(base_s, lo, hi):
-                return min(base_s + rng.randint(lo, hi), int(age) - 1 if age > 1 else 0)
+                x = base_s + rng.randint(lo, hi)
+                if x > cap:   # recent ticket: spread inside the time left
+                    x = base_s + int(max(0, cap - base_s) * rng.random())
+                return max(0, min(x, cap))
 
             t = {"id": i}
             last_agent = last_cust = resolved = closed_by = total_close = None
@@ -587,8 +622,7 @@ class App:
                 upd_s = max(last_agent_s, last_cust_s)
                 if status == "closed" or (status == "active" and rng.random() < 0.08):
                     # closed, or reopened (status active, resolved_at/closed_by kept)
-                    dur = rng.choice([rng.randint(300, 36000), rng.randint(3600, 10 * 86400)])
-                    close_s = max(upd_s, min(dur, room - 1 if room > 1 else 0))
+                    close_s = after(upd_s, 300, rng.choice([36000, 10 * 86400]))
                     resolved = close_s
                     total_close = close_s
                     x = rng.random()
@@ -651,8 +685,6 @@ class App:
             self.attach_relations(t)
             self.tickets[i] = t
             self.json[i] = self.render(t)
-        self.version += 1
-        self.qcache = {}
 
     def attach_relations(self, t, given=None):
         for col, rel, table in (("customer_id", "customer", self.customers),
@@ -670,9 +702,8 @@ class App:
     def _fmt_model(self, obj):
         if not isinstance(obj, dict):
             return obj
-        iso = self.cfg["date_format"] == "iso"
         d = dict(obj)
-        if iso:
+        if self.cfg["date_format"] == "iso":
             for k in MODEL_DATE_KEYS:
                 v = d.get(k)
                 if isinstance(v, str) and WALL_RE.match(v):
@@ -682,14 +713,43 @@ class App:
                         pass
         return d
 
+    def rel_json(self, obj):
+        """JSON of a relation object; the stock (shared) objects are cached."""
+        if obj is None:
+            return "null"
+        key = id(obj)
+        hit = self.relcache.get(key)
+        if hit is not None and hit[0] is obj:
+            return hit[1]
+        s = wp_dumps(self._fmt_model(obj))
+        if self.is_stock(obj):
+            self.relcache[key] = (obj, s)
+        return s
+
+    def is_stock(self, obj):
+        oid = obj.get("id") if isinstance(obj, dict) else None
+        return any(tbl.get(oid) is obj for tbl in
+                   (self.customers, self.agents, self.mailboxes, self.products))
+
     def render(self, t):
-        d = self._fmt_model(t)
-        for rel in ("customer", "agent", "mailbox", "product", "preview_response"):
-            v = d.get(rel)
-            if isinstance(v, dict):
-                d[rel] = self._fmt_model(v)
-        # key order: columns first, then relations (as the plugin)
-        return wp_json_bytes(d)
+        cols = {}
+        rels = []
+        for k, v in t.items():
+            if k in REL_KEYS:
+                rels.append((k, v))
+            else:
+                cols[k] = v
+        d = self._fmt_model(cols)
+        pr = d.get("preview_response")
+        if isinstance(pr, dict):
+            d["preview_response"] = self._fmt_model(pr)
+        parts = [wp_dumps(d)[:-1]]
+        for k, v in rels:
+            parts.append(',"%s":' % k)
+            parts.append(self.rel_json(v) if isinstance(v, dict) or v is None
+                         else wp_dumps(v))
+        parts.append("}")
+        return "".join(parts).encode("ascii")
 
     def rerender_all(self):
         # keep_data: same rows (and same mailbox/product/person rows), new settings

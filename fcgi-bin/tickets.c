@@ -1,0 +1,384 @@
+/*
+ * tickets: the lists people work from.
+ *   GET   /api/fluent/tickets	FluentSupport tickets joined with requests
+ *   GET   /api/requests		every source's requests, filtered, sorted
+ *   PATCH /api/requests/{id}	the hours and category people keep by hand
+ * Sort orders are a fixed table of statements, so no SQL is ever built
+ * from input; filters are bound parameters.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dh_fcgi.h"
+#include "dh_log.h"
+#include "dh_query.h"
+#include "dh_util.h"
+
+#define REQUEST_COLS "r.id, DATE_FORMAT(r.date, '%Y-%m-%d') AS date, " \
+	"TIME_FORMAT(r.time, '%H:%i:%s') AS time, r.month_year, " \
+	"r.request_type, r.category, r.description, r.urgency, r.effort, " \
+	"r.status, r.source, r.website_url, r.hours, " \
+	"r.category_edited, DATE_FORMAT(r.created_at, '%Y-%m-%dT%H:%i:%sZ') " \
+	"AS created_at, DATE_FORMAT(r.updated_at, '%Y-%m-%dT%H:%i:%sZ') " \
+	"AS updated_at"
+
+/* Filters bound twice each: (? IS NULL OR col = ?). */
+#define REQUEST_WHERE " WHERE (? IS NULL OR r.source = ?) " \
+	"AND (? IS NULL OR r.urgency = ?) " \
+	"AND (? IS NULL OR r.category = ?) " \
+	"AND (? IS NULL OR r.date >= ?) " \
+	"AND (? IS NULL OR r.date <= ?) " \
+	"AND (? IS NULL OR r.description LIKE ? ESCAPE '!') " \
+	"AND (? IS NULL OR r.status = ?) "
+#define NFILTERS	7
+
+enum sort_key {
+	SORT_DATE,
+	SORT_URGENCY,
+	SORT_CATEGORY,
+	SORT_HOURS,
+	SORT_SOURCE,
+	SORT_DESCRIPTION,
+	SORT_WEBSITE,
+	SORT_ID,
+	SORT__MAX
+};
+
+static const char *const sort_names[] = {
+	"date", "urgency", "category", "hours", "source", "description",
+	"website_url", "id", NULL
+};
+
+/* ORDER BY clauses: ascending then descending; id breaks ties. */
+static const char *const sort_sql[SORT__MAX][2] = {
+	[SORT_DATE] = { "r.date, r.time, r.id",
+	    "r.date DESC, r.time DESC, r.id DESC" },
+	[SORT_URGENCY] = { "r.urgency, r.id", "r.urgency DESC, r.id DESC" },
+	[SORT_CATEGORY] = { "r.category, r.id", "r.category DESC, r.id DESC" },
+	[SORT_HOURS] = { "r.hours, r.id", "r.hours DESC, r.id DESC" },
+	[SORT_SOURCE] = { "r.source, r.id", "r.source DESC, r.id DESC" },
+	[SORT_DESCRIPTION] = { "r.description, r.id",
+	    "r.description DESC, r.id DESC" },
+	[SORT_WEBSITE] = { "r.website_url, r.id",
+	    "r.website_url DESC, r.id DESC" },
+	[SORT_ID] = { "r.id", "r.id DESC" },
+};
+
+enum {
+	Q_FLUENT_TICKETS,
+	Q_REQUESTS_COUNT,
+	Q_PATCH,
+	Q_GET_REQUEST,
+	Q_LIST_FIRST,	/* SORT__MAX * 2 list statements follow */
+	Q__MAX = Q_LIST_FIRST + SORT__MAX * 2
+};
+
+static const char *sql[Q__MAX] = {
+	[Q_FLUENT_TICKETS] = "SELECT f.id, f.fluent_id, f.request_id, "
+	    "f.title, f.ticket_status, f.priority, f.product_name, "
+	    "f.customer_name, f.customer_email, f.agent_id, f.agent_name, "
+	    "DATE_FORMAT(f.created_at_fluent, '%Y-%m-%dT%H:%i:%sZ') "
+	    "AS created_at_fluent, "
+	    "DATE_FORMAT(f.updated_at_fluent, '%Y-%m-%dT%H:%i:%sZ') "
+	    "AS updated_at_fluent, "
+	    "DATE_FORMAT(r.date, '%Y-%m-%d') AS date, "
+	    "TIME_FORMAT(r.time, '%H:%i:%s') AS time, r.description, "
+	    "r.urgency, r.category, r.website_url, r.hours, r.source "
+	    "FROM fluent_tickets f JOIN requests r ON r.id = f.request_id "
+	    "ORDER BY f.fluent_id DESC LIMIT ? OFFSET ?",
+	[Q_REQUESTS_COUNT] = "SELECT COUNT(*) FROM requests r" REQUEST_WHERE,
+	[Q_PATCH] = "UPDATE requests SET hours = IF(?, ?, hours), "
+	    "category = IF(?, ?, category), "
+	    "category_edited = IF(?, 1, category_edited) WHERE id = ?",
+	[Q_GET_REQUEST] = "SELECT " REQUEST_COLS " FROM requests r "
+	    "WHERE r.id = ?",
+};
+
+/* Room for the generated list statements. */
+static char	*list_sql[SORT__MAX * 2];
+
+static const char *const urgencies[] = { "LOW", "MEDIUM", "HIGH", NULL };
+static const char *const categories[] = { "Support", "Hosting",
+	"Migration", "Website", "Email", "Forms", "Scripts", "Advisory",
+	"General", NULL };
+static const char *const sources[] = { "fluent", "sms", "ticket", "email",
+	"phone", "freshservice", "freshdesk", "helpscout", "slack", NULL };
+static const char *const orders[] = { "asc", "desc", NULL };
+static const char *const statuses[] = { "active", "deleted", "ignored",
+	NULL };
+
+static void
+h_fluent_tickets(struct dh_req *req)
+{
+	static const struct dh_field fields[] = {
+		{ "limit", DH_F_INT, 1, 1000, NULL },
+		{ "offset", DH_F_INT, 0, 100000000, NULL },
+	};
+	struct dh_fval		 v[DH_ARRAY_LEN(fields)];
+	struct dh_query		 qs;
+	struct dh_result	*r = NULL;
+	char			 err[256];
+	int			 rc;
+
+	if (dh_query_parse(&qs, req->query, err, sizeof(err)) == -1) {
+		dh_reply_error(req, 400, "%s", err);
+		return;
+	}
+	if (dh_query_validate(&qs, fields, DH_ARRAY_LEN(fields), v, err,
+	    sizeof(err)) == -1) {
+		dh_reply_error(req, 400, "%s", err);
+		goto out;
+	}
+	{
+		struct dh_val	 a[] = { DH_VINT(v[0].set ? v[0].i : 100),
+		    DH_VINT(v[1].set ? v[1].i : 0) };
+
+		rc = dh_db_exec(&req->app->db, Q_FLUENT_TICKETS, a, 2, &r,
+		    NULL);
+	}
+	if (rc != DH_DB_OK)
+		dh_reply_db(req, rc);
+	else
+		dh_reply_json(req, 200, dh_res_json(r));
+out:
+	dh_result_free(r);
+	dh_query_release(&qs);
+}
+
+/* Escape LIKE wildcards with '!' and wrap in %...%. */
+static int
+like_pattern(const char *s, char *out, size_t cap)
+{
+	size_t	 o = 0;
+
+	out[o++] = '%';
+	for (; *s != '\0'; s++) {
+		if (o + 3 >= cap)
+			return -1;
+		if (*s == '%' || *s == '_' || *s == '!')
+			out[o++] = '!';
+		out[o++] = *s;
+	}
+	out[o++] = '%';
+	out[o] = '\0';
+	return 0;
+}
+
+static void
+h_requests(struct dh_req *req)
+{
+	enum { F_SOURCE, F_URGENCY, F_CATEGORY, F_FROM, F_TO, F_Q, F_STATUS,
+	    F_SORT, F_ORDER, F_LIMIT, F_OFFSET };
+	static const struct dh_field fields[] = {
+		[F_SOURCE] = { "source", DH_F_ENUM, 0, 0, sources },
+		[F_URGENCY] = { "urgency", DH_F_ENUM, 0, 0, urgencies },
+		[F_CATEGORY] = { "category", DH_F_ENUM, 0, 0, categories },
+		[F_FROM] = { "date_from", DH_F_DATE, 0, 0, NULL },
+		[F_TO] = { "date_to", DH_F_DATE, 0, 0, NULL },
+		[F_Q] = { "q", DH_F_STR, 0, 200, NULL },
+		[F_STATUS] = { "status", DH_F_ENUM, 0, 0, statuses },
+		[F_SORT] = { "sort", DH_F_ENUM, 0, 0, sort_names },
+		[F_ORDER] = { "order", DH_F_ENUM, 0, 0, orders },
+		[F_LIMIT] = { "limit", DH_F_INT, 1, 500, NULL },
+		[F_OFFSET] = { "offset", DH_F_INT, 0, 100000000, NULL },
+	};
+	struct dh_fval		 v[DH_ARRAY_LEN(fields)];
+	struct dh_val		 a[NFILTERS * 2 + 2];
+	struct dh_query		 qs;
+	struct dh_result	*r = NULL, *cnt = NULL;
+	char			 err[256], like[512];
+	long long		 limit, offset;
+	unsigned		 stmt;
+	int			 rc, sort, desc;
+	json_t			*o;
+
+	if (dh_query_parse(&qs, req->query, err, sizeof(err)) == -1) {
+		dh_reply_error(req, 400, "%s", err);
+		return;
+	}
+	if (dh_query_validate(&qs, fields, DH_ARRAY_LEN(fields), v, err,
+	    sizeof(err)) == -1) {
+		dh_reply_error(req, 400, "%s", err);
+		goto out;
+	}
+	if (v[F_FROM].set && v[F_TO].set &&
+	    strcmp(v[F_FROM].s, v[F_TO].s) > 0) {
+		dh_reply_error(req, 400, "date_from: after date_to");
+		goto out;
+	}
+	if (v[F_Q].set && like_pattern(v[F_Q].s, like, sizeof(like)) == -1) {
+		dh_reply_error(req, 400, "q: too long");
+		goto out;
+	}
+	for (int i = 0; i < NFILTERS; i++) {
+		const char	*s = v[i].set ? v[i].s : NULL;
+
+		if (i == F_Q && s != NULL)
+			s = like;
+		a[i * 2] = DH_VSTR(s);
+		a[i * 2 + 1] = DH_VSTR(s);
+	}
+	limit = v[F_LIMIT].set ? v[F_LIMIT].i : 100;
+	offset = v[F_OFFSET].set ? v[F_OFFSET].i : 0;
+	sort = v[F_SORT].set ? (int)v[F_SORT].i : SORT_DATE;
+	desc = v[F_ORDER].set ? v[F_ORDER].i == 1 : 1;
+	stmt = Q_LIST_FIRST + (unsigned)sort * 2 + (unsigned)desc;
+	a[NFILTERS * 2] = DH_VINT(limit);
+	a[NFILTERS * 2 + 1] = DH_VINT(offset);
+	rc = dh_db_exec(&req->app->db, stmt, a, NFILTERS * 2 + 2, &r, NULL);
+	if (rc == DH_DB_OK)
+		rc = dh_db_exec(&req->app->db, Q_REQUESTS_COUNT, a,
+		    NFILTERS * 2, &cnt, NULL);
+	if (rc != DH_DB_OK) {
+		dh_reply_db(req, rc);
+		goto out;
+	}
+	o = json_pack("{s:o,s:I,s:I,s:I,s:s,s:s}", "requests", dh_res_json(r),
+	    "total", (json_int_t)dh_res_int(cnt, 0, 0, 0),
+	    "limit", (json_int_t)limit, "offset", (json_int_t)offset,
+	    "sort", sort_names[sort], "order", desc ? "desc" : "asc");
+	dh_reply_json(req, 200, o);
+out:
+	dh_result_free(r);
+	dh_result_free(cnt);
+	dh_query_release(&qs);
+}
+
+static void
+h_patch_request(struct dh_req *req)
+{
+	json_t			*body, *v;
+	const char		*key, *cat = NULL;
+	struct dh_result	*r = NULL;
+	unsigned long long	 n = 0;
+	double			 hours = 0;
+	int			 set_hours = 0, hours_null = 0, rc;
+
+	if ((body = dh_req_json(req, 0)) == NULL)
+		return;
+	json_object_foreach(body, key, v) {
+		if (strcmp(key, "hours") == 0) {
+			set_hours = 1;
+			if (json_is_null(v))
+				hours_null = 1;
+			else if (!json_is_number(v) ||
+			    (hours = json_number_value(v)) < 0 ||
+			    hours > 999.99 || !isfinite(hours) ||
+			    fabs(hours * 100 - round(hours * 100)) > 1e-6) {
+				dh_reply_error(req, 400, "hours: expected a "
+				    "number from 0 to 999.99 with at most two "
+				    "decimals, or null");
+				goto out;
+			}
+		} else if (strcmp(key, "category") == 0) {
+			size_t	 k;
+
+			cat = json_string_value(v);
+			for (k = 0; cat != NULL && categories[k] != NULL; k++)
+				if (strcmp(categories[k], cat) == 0)
+					break;
+			if (cat == NULL || categories[k] == NULL) {
+				dh_reply_error(req, 400, "category: expected "
+				    "one of Support, Hosting, Migration, "
+				    "Website, Email, Forms, Scripts, Advisory, "
+				    "General");
+				goto out;
+			}
+		} else {
+			dh_reply_error(req, 400, "%.64s: unknown field; only "
+			    "hours and category can be edited", key);
+			goto out;
+		}
+	}
+	if (!set_hours && cat == NULL) {
+		dh_reply_error(req, 400, "body: give hours or category");
+		goto out;
+	}
+	{
+		struct dh_val	 a[] = { DH_VINT(set_hours),
+		    hours_null ? DH_VNULL : DH_VDBL(round(hours * 100) / 100),
+		    DH_VINT(cat != NULL), DH_VSTR(cat), DH_VINT(cat != NULL),
+		    DH_VINT(req->path_id) };
+
+		rc = dh_db_exec(&req->app->db, Q_PATCH, a, 6, NULL, &n);
+	}
+	if (rc != DH_DB_OK) {
+		dh_reply_db(req, rc);
+		goto out;
+	}
+	if (n == 0) {
+		dh_reply_error(req, 404, "request %lld not found",
+		    req->path_id);
+		goto out;
+	}
+	{
+		struct dh_val	 a[] = { DH_VINT(req->path_id) };
+
+		rc = dh_db_exec(&req->app->db, Q_GET_REQUEST, a, 1, &r, NULL);
+	}
+	if (rc != DH_DB_OK)
+		dh_reply_db(req, rc);
+	else if (r == NULL || r->nrows == 0)
+		dh_reply_error(req, 404, "request %lld not found",
+		    req->path_id);
+	else {
+		dh_info("request %lld edited by %s", req->path_id,
+		    req->ident.user);
+		dh_reply_json(req, 200, dh_res_row_json(r, 0));
+	}
+out:
+	dh_result_free(r);
+	json_decref(body);
+}
+
+static const struct dh_route routes[] = {
+	{ "GET", "/api/fluent/tickets", DH_AUTH, h_fluent_tickets },
+	{ "GET", "/api/requests", DH_AUTH, h_requests },
+	{ "PATCH", "/api/requests/{id}", DH_AUTH, h_patch_request },
+};
+
+static int
+init(struct dh_app *app)
+{
+	struct dh_buf	 b;
+
+	for (int s = 0; s < SORT__MAX; s++)
+		for (int d = 0; d < 2; d++) {
+			dh_buf_init(&b, 8192);
+			if (dh_buf_puts(&b, "SELECT " REQUEST_COLS
+			    " FROM requests r" REQUEST_WHERE "ORDER BY ") ||
+			    dh_buf_puts(&b, sort_sql[s][d]) ||
+			    dh_buf_puts(&b, " LIMIT ? OFFSET ?"))
+				return -1;
+			list_sql[s * 2 + d] = b.data;
+			sql[Q_LIST_FIRST + s * 2 + d] = b.data;
+		}
+	if (dh_db_open(&app->db, &app->cfg, sql, Q__MAX) != DH_DB_OK)
+		dh_warn("database not reachable yet: %s", app->db.err);
+	return 0;
+}
+
+static void
+release(struct dh_app *app)
+{
+	for (size_t i = 0; i < DH_ARRAY_LEN(list_sql); i++) {
+		free(list_sql[i]);
+		list_sql[i] = NULL;
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct dh_app	 app = {
+		.name = "tickets",
+		.routes = routes,
+		.nroutes = DH_ARRAY_LEN(routes),
+		.init = init,
+		.release = release,
+	};
+
+	return dh_fcgi_main(&app, argc, argv);
+}

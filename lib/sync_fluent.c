@@ -1,0 +1,540 @@
+/*
+ * The FluentSupport sync engine.  Network I/O happens only while no
+ * transaction is open: pages go to fluent_sync_staging with autocommit
+ * batch inserts, and one transaction then merges the staged rows into
+ * requests and fluent_tickets with set-based statements.  A run that dies
+ * leaves only staging rows, which the next run deletes.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dh_log.h"
+#include "dh_tz.h"
+#include "dh_util.h"
+#include "prov_fluent.h"
+#include "sync_fluent.h"
+#include "sync_lock.h"
+
+#define LOCK_NAME	"fluent"
+#define STAGE_COLS	22
+#define MAX_PAGES	100000
+
+enum {
+	Q_REAP,
+	Q_FAIL_RUN,
+	Q_NEW_RUN,
+	Q_CLEAN_STAGING,
+	Q_PROGRESS,
+	Q_COUNT,
+	Q_INS_REQUESTS,
+	Q_INS_TICKETS,
+	Q_UPD_REQUESTS,
+	Q_UPD_TICKETS,
+	Q_FINISH,
+	Q_DROP_STAGING,
+	Q__MAX
+};
+
+static struct dh_stmt	 q[Q__MAX] = {
+	[Q_REAP] = { "UPDATE fluent_sync_status SET "
+	    "last_sync_status = 'failed', finished_at = NOW(3), "
+	    "last_sync_at = NOW(3), "
+	    "error_message = 'the sync process stopped before finishing "
+	    "(killed or crashed); nothing was saved' "
+	    "WHERE last_sync_status = 'in_progress' AND id <> COALESCE("
+	    "(SELECT run_id FROM sync_locks WHERE name = 'fluent'), 0)",
+	    NULL, 0 },
+	[Q_FAIL_RUN] = { "UPDATE fluent_sync_status SET "
+	    "last_sync_status = 'failed', finished_at = NOW(3), "
+	    "last_sync_at = NOW(3), tickets_fetched = ?, "
+	    "sync_duration_ms = ?, error_message = ? "
+	    "WHERE id = ? AND last_sync_status = 'in_progress'", NULL, 0 },
+	[Q_NEW_RUN] = { "INSERT INTO fluent_sync_status (last_sync_at, "
+	    "started_at, last_sync_status, date_filter, host, pid) "
+	    "VALUES (NOW(3), NOW(3), 'in_progress', ?, ?, ?)", NULL, 0 },
+	[Q_CLEAN_STAGING] = { "DELETE FROM fluent_sync_staging "
+	    "WHERE run_id <> ?", NULL, 0 },
+	[Q_PROGRESS] = { "UPDATE fluent_sync_status SET pages_fetched = ?, "
+	    "tickets_fetched = ?, tickets_total = ? WHERE id = ?", NULL, 0 },
+	[Q_COUNT] = { "SELECT COUNT(*), COALESCE(SUM(f.id IS NULL), 0), "
+	    "COALESCE(SUM(f.id IS NOT NULL AND "
+	    "f.content_hash <> s.content_hash), 0) "
+	    "FROM fluent_sync_staging s LEFT JOIN fluent_tickets f "
+	    "ON f.fluent_id = s.fluent_id WHERE s.run_id = ?", NULL, 0 },
+	[Q_INS_REQUESTS] = { "INSERT INTO requests (date, time, category, "
+	    "description, urgency, source, website_url, source_key) "
+	    "SELECT s.date, s.time, s.category, s.description, s.urgency, "
+	    "'fluent', s.website_url, s.source_key "
+	    "FROM fluent_sync_staging s LEFT JOIN fluent_tickets f "
+	    "ON f.fluent_id = s.fluent_id WHERE s.run_id = ? AND f.id IS NULL "
+	    "ON DUPLICATE KEY UPDATE date = VALUES(date), "
+	    "time = VALUES(time), description = VALUES(description), "
+	    "urgency = VALUES(urgency), website_url = VALUES(website_url)",
+	    NULL, 0 },
+	[Q_INS_TICKETS] = { "INSERT INTO fluent_tickets (fluent_id, "
+	    "request_id, title, ticket_status, priority, product_name, "
+	    "customer_name, customer_email, agent_id, agent_name, closed_by, "
+	    "resolved_at, created_at_fluent, updated_at_fluent, raw_data, "
+	    "content_hash, last_synced_run) "
+	    "SELECT s.fluent_id, r.id, s.title, s.ticket_status, s.priority, "
+	    "s.website_url, s.customer_name, s.customer_email, s.agent_id, "
+	    "s.agent_name, s.closed_by, s.resolved_at, s.created_at_fluent, "
+	    "s.updated_at_fluent, s.raw_data, s.content_hash, s.run_id "
+	    "FROM fluent_sync_staging s "
+	    "JOIN requests r ON r.source_key = s.source_key "
+	    "LEFT JOIN fluent_tickets f ON f.fluent_id = s.fluent_id "
+	    "WHERE s.run_id = ? AND f.id IS NULL", NULL, 0 },
+	[Q_UPD_REQUESTS] = { "UPDATE requests r "
+	    "JOIN fluent_tickets f ON f.request_id = r.id "
+	    "JOIN fluent_sync_staging s ON s.run_id = ? "
+	    "AND s.fluent_id = f.fluent_id "
+	    "SET r.date = s.date, r.time = s.time, "
+	    "r.description = s.description, r.urgency = s.urgency, "
+	    "r.website_url = s.website_url, "
+	    "r.category = IF(r.category_edited, r.category, s.category) "
+	    "WHERE f.content_hash <> s.content_hash", NULL, 0 },
+	[Q_UPD_TICKETS] = { "UPDATE fluent_tickets f "
+	    "JOIN fluent_sync_staging s ON s.run_id = ? "
+	    "AND s.fluent_id = f.fluent_id "
+	    "SET f.title = s.title, f.ticket_status = s.ticket_status, "
+	    "f.priority = s.priority, f.product_name = s.website_url, "
+	    "f.customer_name = s.customer_name, "
+	    "f.customer_email = s.customer_email, f.agent_id = s.agent_id, "
+	    "f.agent_name = s.agent_name, f.closed_by = s.closed_by, "
+	    "f.resolved_at = s.resolved_at, "
+	    "f.created_at_fluent = s.created_at_fluent, "
+	    "f.updated_at_fluent = s.updated_at_fluent, "
+	    "f.raw_data = s.raw_data, f.content_hash = s.content_hash, "
+	    "f.last_synced_run = s.run_id "
+	    "WHERE f.content_hash <> s.content_hash", NULL, 0 },
+	[Q_FINISH] = { "UPDATE fluent_sync_status SET "
+	    "last_sync_status = 'success', finished_at = NOW(3), "
+	    "last_sync_at = NOW(3), tickets_fetched = ?, tickets_added = ?, "
+	    "tickets_updated = ?, tickets_skipped = ?, sync_duration_ms = ?, "
+	    "pages_fetched = ? WHERE id = ?", NULL, 0 },
+	[Q_DROP_STAGING] = { "DELETE FROM fluent_sync_staging "
+	    "WHERE run_id = ?", NULL, 0 },
+};
+
+/* Batch insert statements into staging, prepared per batch size. */
+#define BATCH_SIZES	3
+static const int	 batch_size[BATCH_SIZES] = { 100, 10, 1 };
+static struct dh_stmt	 stage_q[BATCH_SIZES];
+static char		*stage_sql[BATCH_SIZES];
+
+static const char *
+stage_text(int k)
+{
+	static const char head[] = "INSERT INTO fluent_sync_staging (run_id, "
+	    "fluent_id, source_key, date, time, description, urgency, "
+	    "category, website_url, title, ticket_status, priority, "
+	    "customer_name, customer_email, agent_id, agent_name, closed_by, "
+	    "resolved_at, created_at_fluent, updated_at_fluent, raw_data, "
+	    "content_hash) VALUES ";
+	static const char row[] = "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,"
+	    "?,?)";
+	static const char tail[] = " ON DUPLICATE KEY UPDATE run_id = run_id";
+	struct dh_buf	 b;
+
+	if (stage_sql[k] != NULL)
+		return stage_sql[k];
+	dh_buf_init(&b, 64 * 1024);
+	dh_buf_puts(&b, head);
+	for (int i = 0; i < batch_size[k]; i++) {
+		if (i > 0)
+			dh_buf_puts(&b, ",");
+		dh_buf_puts(&b, row);
+	}
+	if (dh_buf_puts(&b, tail) == -1) {
+		dh_buf_release(&b);
+		return NULL;
+	}
+	stage_sql[k] = b.data;
+	stage_q[k].sql = stage_sql[k];
+	return stage_sql[k];
+}
+
+static void
+bind_ticket(struct dh_val *v, long long run, const struct dh_fluent_ticket *t,
+    char *key)
+{
+	snprintf(key, 32, "fluent:%lld", t->id);
+	v[0] = DH_VINT(run);
+	v[1] = DH_VINT(t->id);
+	v[2] = DH_VSTR(key);
+	v[3] = DH_VSTR(t->date);
+	v[4] = DH_VSTR(t->time);
+	v[5] = DH_VSTR(t->description);
+	v[6] = DH_VSTR(t->urgency);
+	v[7] = DH_VSTR(t->category);
+	v[8] = DH_VSTR(t->website_url);
+	v[9] = DH_VSTR(t->title);
+	v[10] = DH_VSTR(t->status);
+	v[11] = DH_VSTR(t->priority);
+	v[12] = DH_VSTR(t->customer_name);
+	v[13] = DH_VSTR(t->customer_email);
+	v[14] = t->agent_id > 0 ? DH_VINT(t->agent_id) : DH_VNULL;
+	v[15] = DH_VSTR(t->agent_name);
+	v[16] = t->closed_by > 0 ? DH_VINT(t->closed_by) : DH_VNULL;
+	v[17] = t->resolved_utc[0] ? DH_VSTR(t->resolved_utc) : DH_VNULL;
+	v[18] = DH_VSTR(t->created_at);
+	v[19] = t->updated_at[0] ? DH_VSTR(t->updated_at) : DH_VNULL;
+	v[20] = DH_VSTR(t->raw);
+	v[21] = DH_VSTR(t->hash);
+}
+
+/* Insert n mapped tickets into staging with as few statements as can be. */
+static int
+stage(struct dh_db *db, long long run, struct dh_fluent_ticket *t, size_t n)
+{
+	struct dh_val	*v;
+	char		(*keys)[32];
+	size_t		 done = 0;
+	int		 rc = DH_DB_ERR;
+
+	v = calloc((size_t)batch_size[0] * STAGE_COLS, sizeof(*v));
+	keys = calloc((size_t)batch_size[0], sizeof(*keys));
+	if (v == NULL || keys == NULL)
+		goto out;
+	while (done < n) {
+		int	 k = 0;
+
+		while ((size_t)batch_size[k] > n - done)
+			k++;
+		if (stage_text(k) == NULL)
+			goto out;
+		for (int i = 0; i < batch_size[k]; i++)
+			bind_ticket(v + (size_t)i * STAGE_COLS, run,
+			    &t[done + (size_t)i], keys[i]);
+		rc = dh_db_stmt(db, &stage_q[k], v,
+		    (size_t)batch_size[k] * STAGE_COLS, NULL, NULL);
+		if (rc != DH_DB_OK)
+			goto out;
+		done += (size_t)batch_size[k];
+	}
+	rc = DH_DB_OK;
+out:
+	free(v);
+	free(keys);
+	return rc;
+}
+
+static enum dh_sync_rc
+db_rc(int rc)
+{
+	return rc == DH_DB_DOWN ? DH_SYNC_DB_DOWN : DH_SYNC_DB;
+}
+
+int
+dh_fluent_reap(struct dh_db *db, const struct dh_config *cfg)
+{
+	long long	 holder;
+	int		 alive, rc;
+
+	if ((rc = dh_db_begin(db)) != DH_DB_OK)
+		return rc;
+	rc = dh_lock_inspect(db, LOCK_NAME, cfg->sync_stale, &holder, &alive);
+	if (rc == DH_DB_OK && holder != 0 && !alive)
+		rc = dh_lock_release(db, LOCK_NAME, holder);
+	if (rc == DH_DB_OK)
+		rc = dh_db_stmt(db, &q[Q_REAP], NULL, 0, NULL, NULL);
+	if (rc == DH_DB_OK)
+		return dh_db_commit(db);
+	dh_db_rollback(db);
+	return rc;
+}
+
+/*
+ * Record a new run and take the lease in one transaction, marking a dead
+ * holder's run failed on the way.  DH_SYNC_OK with res->run_id set.
+ */
+static enum dh_sync_rc
+begin_run(struct dh_db *db, const struct dh_config *cfg, const char *filter,
+    struct dh_sync_result *res)
+{
+	char		 host[256] = "";
+	long long	 holder;
+	int		 alive, rc;
+
+	gethostname(host, sizeof(host) - 1);
+	if ((rc = dh_db_begin(db)) != DH_DB_OK)
+		return db_rc(rc);
+	rc = dh_lock_inspect(db, LOCK_NAME, cfg->sync_stale, &holder, &alive);
+	if (rc != DH_DB_OK)
+		goto fail;
+	if (holder != 0 && alive) {
+		dh_db_rollback(db);
+		res->busy_run = holder;
+		return DH_SYNC_BUSY;
+	}
+	if (holder != 0 &&
+	    (rc = dh_lock_release(db, LOCK_NAME, holder)) != DH_DB_OK)
+		goto fail;
+	if ((rc = dh_db_stmt(db, &q[Q_REAP], NULL, 0, NULL, NULL)) != DH_DB_OK)
+		goto fail;
+	{
+		struct dh_val	 a[] = { DH_VSTR(filter), DH_VSTR(host),
+		    DH_VINT((long long)getpid()) };
+
+		rc = dh_db_stmt(db, &q[Q_NEW_RUN], a, 3, NULL, NULL);
+		if (rc != DH_DB_OK)
+			goto fail;
+	}
+	res->run_id = (long long)dh_db_insert_id(db);
+	if ((rc = dh_lock_take(db, LOCK_NAME, res->run_id)) != DH_DB_OK)
+		goto fail;
+	if ((rc = dh_db_commit(db)) != DH_DB_OK)
+		return db_rc(rc);
+	return DH_SYNC_OK;
+fail:
+	dh_db_rollback(db);
+	return db_rc(rc);
+}
+
+/* Record the failure on the run (autocommit) and free the lease. */
+static void
+fail_run(struct dh_db *db, struct dh_sync_result *res, const char *why)
+{
+	struct dh_val	 a[] = { DH_VINT(res->fetched),
+	    DH_VINT(res->duration_ms), DH_VSTR(why), DH_VINT(res->run_id) };
+	struct dh_val	 d[] = { DH_VINT(res->run_id) };
+
+	if (db->in_tx)
+		dh_db_rollback(db);
+	if (dh_db_stmt(db, &q[Q_FAIL_RUN], a, 4, NULL, NULL) != DH_DB_OK)
+		dh_err("cannot record failed run %lld: %s", res->run_id,
+		    db->err);
+	dh_lock_release(db, LOCK_NAME, res->run_id);
+	dh_db_stmt(db, &q[Q_DROP_STAGING], d, 1, NULL, NULL);
+}
+
+/* Merge the staged rows; everything or nothing. */
+static int
+merge(struct dh_db *db, struct dh_sync_result *res)
+{
+	struct dh_val		 run[] = { DH_VINT(res->run_id) };
+	struct dh_result	*r = NULL;
+	int			 rc;
+
+	if ((rc = dh_db_begin(db)) != DH_DB_OK)
+		return rc;
+	if ((rc = dh_db_stmt(db, &q[Q_COUNT], run, 1, &r, NULL)) != DH_DB_OK)
+		goto fail;
+	res->fetched = dh_res_int(r, 0, 0, 0);
+	res->added = dh_res_int(r, 0, 1, 0);
+	res->updated = dh_res_int(r, 0, 2, 0);
+	res->skipped = res->fetched - res->added - res->updated;
+	dh_result_free(r);
+	r = NULL;
+	if ((rc = dh_db_stmt(db, &q[Q_INS_REQUESTS], run, 1, NULL,
+	    NULL)) != DH_DB_OK ||
+	    (rc = dh_db_stmt(db, &q[Q_INS_TICKETS], run, 1, NULL,
+	    NULL)) != DH_DB_OK)
+		goto fail;
+	if (res->updated > 0 &&
+	    ((rc = dh_db_stmt(db, &q[Q_UPD_REQUESTS], run, 1, NULL,
+	    NULL)) != DH_DB_OK ||
+	    (rc = dh_db_stmt(db, &q[Q_UPD_TICKETS], run, 1, NULL,
+	    NULL)) != DH_DB_OK))
+		goto fail;
+	res->duration_ms = dh_now_ms() - res->started_ms;
+	{
+		struct dh_val	 a[] = { DH_VINT(res->fetched),
+		    DH_VINT(res->added), DH_VINT(res->updated),
+		    DH_VINT(res->skipped), DH_VINT(res->duration_ms),
+		    DH_VINT(res->pages), DH_VINT(res->run_id) };
+
+		rc = dh_db_stmt(db, &q[Q_FINISH], a, 7, NULL, NULL);
+		if (rc != DH_DB_OK)
+			goto fail;
+	}
+	if ((rc = dh_lock_release(db, LOCK_NAME, res->run_id)) != DH_DB_OK)
+		goto fail;
+	return dh_db_commit(db);
+fail:
+	dh_result_free(r);
+	dh_db_rollback(db);
+	return rc;
+}
+
+static enum dh_sync_rc
+prov_rc(enum dh_prov_rc p)
+{
+	switch (p) {
+	case DH_PROV_AUTH:
+		return DH_SYNC_AUTH;
+	case DH_PROV_CONFIG:
+		return DH_SYNC_CONFIG;
+	default:
+		return DH_SYNC_PROVIDER;
+	}
+}
+
+/*
+ * Fetch pages newest first, stage the tickets created on or after the
+ * filter, and stop at the first page that reaches past it.
+ */
+static enum dh_sync_rc
+fetch(struct dh_db *db, const struct dh_config *cfg, struct dh_fluent *f,
+    const char *filter, struct dh_sync_result *res, char *err, size_t errlen)
+{
+	struct dh_fluent_page	 pg;
+	struct dh_fluent_ticket	*t = NULL;
+	char			 site_tz[128], biz_tz[128], merr[256];
+	const char		*biz;
+	enum dh_prov_rc		 pr;
+	enum dh_sync_rc		 rc = DH_SYNC_OK;
+	long long		 total = -1;
+	size_t			 n, kept;
+	int			 dbrc, done = 0;
+
+	memset(&pg, 0, sizeof(pg));
+	pr = dh_fluent_site_tz(f, site_tz, sizeof(site_tz), err, errlen);
+	if (pr == DH_PROV_AUTH || pr == DH_PROV_UNREACHABLE)
+		return prov_rc(pr);
+	if (pr != DH_PROV_OK) {
+		dh_warn("site timezone unknown (%s), reading local times as "
+		    "UTC", err);
+		dh_strlcpy(site_tz, "UTC", sizeof(site_tz));
+	}
+	biz = cfg->timezone[0] != '\0' ? cfg->timezone : site_tz;
+	dh_strlcpy(biz_tz, biz, sizeof(biz_tz));
+	dh_info("run %lld: site timezone %s, business timezone %s, "
+	    "filter %s", res->run_id, site_tz, biz_tz, filter);
+
+	for (long page = 1; !done && page <= MAX_PAGES; page++) {
+		pr = dh_fluent_get_page(f, page, (long)cfg->fluent_per_page,
+		    &pg, err, errlen);
+		if (pr != DH_PROV_OK) {
+			rc = prov_rc(pr);
+			goto out;
+		}
+		res->pages++;
+		if (pg.total >= 0)
+			total = pg.total;
+		n = json_array_size(pg.data);
+		if (n == 0)
+			break;
+		if ((t = calloc(n, sizeof(*t))) == NULL) {
+			snprintf(err, errlen, "out of memory");
+			rc = DH_SYNC_DB;
+			goto out;
+		}
+		kept = 0;
+		for (size_t i = 0; i < n; i++) {
+			if (dh_fluent_map(json_array_get(pg.data, i), site_tz,
+			    biz_tz, &t[kept], merr, sizeof(merr)) == -1) {
+				snprintf(err, errlen, "FluentSupport tickets "
+				    "page %ld: %s", page, merr);
+				rc = DH_SYNC_PROVIDER;
+				goto out;
+			}
+			if (strcmp(t[kept].date, filter) >= 0)
+				kept++;
+			else {
+				/* Newest first: the rest is older still. */
+				dh_fluent_ticket_release(&t[kept]);
+				done = 1;
+			}
+		}
+		if (kept > 0 &&
+		    (dbrc = stage(db, res->run_id, t, kept)) != DH_DB_OK) {
+			snprintf(err, errlen, "%s", db->err);
+			rc = db_rc(dbrc);
+			goto out;
+		}
+		res->fetched += (long long)kept;
+		for (size_t i = 0; i < kept; i++)
+			dh_fluent_ticket_release(&t[i]);
+		free(t);
+		t = NULL;
+		json_decref(pg.root);
+		pg.root = NULL;
+		if (pg.last_page >= 0 && page >= pg.last_page)
+			done = 1;
+		{
+			struct dh_val	 a[] = { DH_VINT(res->pages),
+			    DH_VINT(res->fetched), total >= 0 ? DH_VINT(total)
+			    : DH_VNULL, DH_VINT(res->run_id) };
+
+			if ((dbrc = dh_db_stmt(db, &q[Q_PROGRESS], a, 4, NULL,
+			    NULL)) != DH_DB_OK ||
+			    (dbrc = dh_lock_heartbeat(db, LOCK_NAME,
+			    res->run_id)) != DH_DB_OK) {
+				snprintf(err, errlen, dbrc == DH_DB_ERR ?
+				    "the sync lease was taken over" : "%s",
+				    db->err);
+				rc = db_rc(dbrc);
+				goto out;
+			}
+		}
+	}
+out:
+	if (t != NULL) {
+		for (size_t i = 0; i < json_array_size(pg.data); i++)
+			dh_fluent_ticket_release(&t[i]);
+		free(t);
+	}
+	json_decref(pg.root);
+	return rc;
+}
+
+enum dh_sync_rc
+dh_fluent_sync(struct dh_db *db, const struct dh_config *cfg,
+    const char *filter, struct dh_sync_result *res, char *err, size_t errlen)
+{
+	struct dh_fluent	 f;
+	struct dh_val		 run[1];
+	enum dh_sync_rc		 rc;
+	int			 dbrc, have_f = 0;
+
+	memset(res, 0, sizeof(*res));
+	dh_strlcpy(res->date_filter, filter, sizeof(res->date_filter));
+	res->started_ms = dh_now_ms();
+	err[0] = '\0';
+	if ((rc = begin_run(db, cfg, filter, res)) != DH_SYNC_OK) {
+		if (rc == DH_SYNC_BUSY)
+			snprintf(err, errlen, "a FluentSupport sync is already "
+			    "running (run %lld)", res->busy_run);
+		else
+			snprintf(err, errlen, "%s", db->err);
+		return rc;
+	}
+	dh_info("run %lld: started, date filter %s", res->run_id, filter);
+	run[0] = DH_VINT(res->run_id);
+	if ((dbrc = dh_db_stmt(db, &q[Q_CLEAN_STAGING], run, 1, NULL,
+	    NULL)) != DH_DB_OK) {
+		snprintf(err, errlen, "%s", db->err);
+		rc = db_rc(dbrc);
+		goto fail;
+	}
+	if (dh_fluent_init(&f, cfg, err, errlen) == -1) {
+		rc = DH_SYNC_CONFIG;
+		goto fail;
+	}
+	have_f = 1;
+	if ((rc = fetch(db, cfg, &f, filter, res, err, errlen)) != DH_SYNC_OK)
+		goto fail;
+	dh_fluent_free(&f);
+	have_f = 0;
+	if ((dbrc = merge(db, res)) != DH_DB_OK) {
+		snprintf(err, errlen, "saving the tickets failed: %s", db->err);
+		rc = db_rc(dbrc);
+		goto fail;
+	}
+	dh_db_stmt(db, &q[Q_DROP_STAGING], run, 1, NULL, NULL);
+	dh_info("run %lld: success, %lld fetched, %lld added, %lld updated, "
+	    "%lld skipped, %lld pages, %lld ms", res->run_id, res->fetched,
+	    res->added, res->updated, res->skipped, res->pages,
+	    res->duration_ms);
+	return DH_SYNC_OK;
+fail:
+	if (have_f)
+		dh_fluent_free(&f);
+	res->duration_ms = dh_now_ms() - res->started_ms;
+	dh_warn("run %lld: failed: %s", res->run_id, err);
+	fail_run(db, res, err);
+	return rc;
+}
