@@ -5,6 +5,7 @@
  * lib/db_users.c.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>

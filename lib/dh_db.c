@@ -403,8 +403,8 @@ dh_db_exec(struct dh_db *db, unsigned q, const struct dh_val *args,
 	return dh_db_stmt(db, &db->stmts[q], args, nargs, res, affected);
 }
 
-int
-dh_db_query(struct dh_db *db, const char *sql)
+static int
+query_once(struct dh_db *db, const char *sql)
 {
 	int	 rc;
 
@@ -427,6 +427,18 @@ dh_db_query(struct dh_db *db, const char *sql)
 			mysql_free_result(r);
 	} while (mysql_next_result(db->conn) == 0);
 	return DH_DB_OK;
+}
+
+int
+dh_db_query(struct dh_db *db, const char *sql)
+{
+	int	 tx = db->in_tx, rc;
+
+	rc = query_once(db, sql);
+	/* A connection that died while idle is retried once. */
+	if (rc == DH_DB_DOWN && !tx)
+		rc = query_once(db, sql);
+	return rc;
 }
 
 int

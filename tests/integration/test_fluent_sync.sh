@@ -1,0 +1,247 @@
+#!/usr/bin/env bash
+# FluentSupport sync through real nginx, the FastCGI programs and MariaDB,
+# against the fake FluentSupport server.  The stack's business timezone is
+# America/New_York; the fake site's timezone is Asia/Dhaka.
+. "$(dirname "$0")/../lib.sh"
+
+NOW=2026-11-20T12:00:00Z
+fresh_fake() {	# tickets [extra json]
+	fluent_ctl reset "{\"tickets\":$1,\"now\":\"$NOW\",\"date_format\":\"iso\",\"timezone\":\"Asia/Dhaka\"${2:-}}"
+	fluent_ctl fault '{"clear":true}'
+}
+count() { sql "SELECT COUNT(*) FROM $1"; }
+
+reset_db
+fresh_fake 120
+
+t_case "first sync adds every ticket and answers the seed's JSON"
+sync_fluent '{"dateFilter":"2020-01-01"}'
+t_eq "$STATUS" 200 status
+t_eq "$(jqb -c 'keys')" '["dateFilter","success","syncDuration","ticketsAdded","ticketsFetched","ticketsSkipped","ticketsUpdated"]' keys
+t_eq "$(jqb '.success')" true success
+t_eq "$(jqb '.ticketsFetched')" 120 fetched
+t_eq "$(jqb '.ticketsAdded')" 120 added
+t_eq "$(jqb '.ticketsUpdated')" 0 updated
+t_eq "$(jqb '.dateFilter')" 2020-01-01 dateFilter
+t_eq "$(count requests)" 120 "requests rows"
+t_eq "$(count fluent_tickets)" 120 "fluent_tickets rows"
+t_eq "$(sql "SELECT COUNT(*) FROM requests WHERE source='fluent'")" 120 source
+t_eq "$(count fluent_sync_staging)" 0 "staging emptied"
+
+t_case "status shows the run, totals and the status breakdown"
+NOAUTH=1 http GET /api/fluent/status
+t_eq "$STATUS" 200 status
+t_eq "$(jqb '.syncStatus.last_sync_status')" success last_sync_status
+t_eq "$(jqb '.syncStatus.tickets_added')" 120 tickets_added
+t_eq "$(jqb '.totalTickets')" 120 totalTickets
+t_eq "$(jqb '[.statusBreakdown[].count] | add')" 120 breakdown
+t_match "$(jqb '.syncStatus.last_sync_at')" '^20[0-9-]{8}T[0-9:.]{12}Z$' last_sync_at
+
+t_case "mapping: urgency, category, website_url, description as seed 000"
+fluent_ctl tickets '{"tickets":[
+ {"id":501,"title":"Site down","content":"<p>It is <b>down</b> &amp; out</p><p>Second</p>","priority":"Critical","product_id":null,"product":{"id":9,"title":"Hosting"},"created_at":"2026-11-19 10:00:00"},
+ {"id":502,"title":"Quote","content":"","priority":"whatever","product":{"id":10,"title":"Project"},"created_at":"2026-11-19 10:00:01"},
+ {"id":503,"title":"Low one","priority":"low","product":null,"created_at":"2026-11-19 10:00:02"},
+ {"id":504,"title":"Odd","priority":"NORMAL","product":{"id":11,"title":"Widget Pro"},"created_at":"2026-11-19 10:00:03"}]}'
+sync_fluent '{"dateFilter":"2020-01-01"}'
+t_eq "$(jqb '.ticketsAdded')" 4 added
+row() { sql "SELECT r.urgency, r.category, IFNULL(r.website_url,'NULL'), r.source FROM requests r JOIN fluent_tickets f ON f.request_id=r.id WHERE f.fluent_id=$1" | tr '\t' '|'; }
+t_eq "$(row 501)" "HIGH|Hosting|Hosting|fluent" 501
+t_eq "$(row 502)" "MEDIUM|General|Project|fluent" 502
+t_eq "$(row 503)" "LOW|Support|NULL|fluent" 503
+t_eq "$(row 504)" "MEDIUM|Support|Widget Pro|fluent" 504
+t_eq "$(sql "SELECT description FROM requests r JOIN fluent_tickets f ON f.request_id=r.id WHERE f.fluent_id=501")" 'Site down\n\nIt is down & out\nSecond' description
+# Site-local 10:00 in Dhaka (UTC+6) is 04:00Z, 23:00 the day before in New York.
+t_eq "$(sql "SELECT CONCAT(r.date,' ',r.time) FROM requests r JOIN fluent_tickets f ON f.request_id=r.id WHERE f.fluent_id=501")" "2026-11-18 23:00:00" "date and time in the business timezone"
+
+t_case "re-sync with no change skips every ticket"
+sync_fluent '{"dateFilter":"2020-01-01"}'
+t_eq "$STATUS" 200 status
+t_eq "$(jqb '.ticketsAdded'),$(jqb '.ticketsUpdated'),$(jqb '.ticketsSkipped')" "0,0,124" counts
+t_eq "$(count requests)" 124 "no duplicates"
+
+t_case "changes between syncs are updated, new tickets added"
+fluent_ctl tickets '{"tickets":[{"id":5,"title":"Changed title"},{"id":6,"title":"Changed six","status":"closed"},{"id":7,"title":"Changed seven","priority":"critical"},{"id":130,"title":"Brand new","created_at":"2026-11-20 17:00:00"},{"id":131,"title":"Brand new 2","created_at":"2026-11-20 17:01:00"}]}'
+sync_fluent '{"dateFilter":"2020-01-01"}'
+t_eq "$(jqb '.ticketsAdded'),$(jqb '.ticketsUpdated'),$(jqb '.ticketsSkipped')" "2,3,121" counts
+t_match "$(sql "SELECT description FROM requests r JOIN fluent_tickets f ON f.request_id=r.id WHERE f.fluent_id=5")" '^Changed title' "description updated"
+t_eq "$(sql "SELECT ticket_status FROM fluent_tickets WHERE fluent_id=6")" closed "status updated"
+t_eq "$(sql "SELECT urgency FROM requests r JOIN fluent_tickets f ON f.request_id=r.id WHERE f.fluent_id=7")" HIGH "urgency updated"
+
+t_case "manual edits of hours and category survive a re-sync"
+rid=$(sql "SELECT request_id FROM fluent_tickets WHERE fluent_id=8")
+http PATCH "/api/requests/$rid" -H 'Content-Type: application/json' -d '{"hours":2.5,"category":"Migration"}'
+t_eq "$STATUS" 200 "patch status"
+t_eq "$(jqb '.hours')" 2.5 "patch hours"
+t_eq "$(jqb '.category')" Migration "patch category"
+fluent_ctl tickets '{"tickets":[{"id":8,"title":"Edited upstream","product":{"id":3,"title":"Email"}}]}'
+sync_fluent '{"dateFilter":"2020-01-01"}'
+t_eq "$(jqb '.ticketsUpdated')" 1 updated
+t_eq "$(sql "SELECT CONCAT(hours,'|',category) FROM requests WHERE id=$rid")" "2.50|Migration" "hours and category kept"
+t_match "$(sql "SELECT description FROM requests WHERE id=$rid")" '^Edited upstream' "provider fields still updated"
+t_eq "$(sql "SELECT website_url FROM requests WHERE id=$rid")" Email "website_url updated"
+
+t_case "date filter keeps tickets from local midnight on (EST)"
+reset_db
+fresh_fake 0
+# New York midnight of 2026-11-10 is 05:00Z (EST, UTC-5).
+fluent_ctl tickets '{"tickets":[{"id":1,"created_at":"2026-11-10T04:59:59Z"},{"id":2,"created_at":"2026-11-10T05:00:00Z"},{"id":3,"created_at":"2026-11-11T04:59:59Z"}]}'
+sync_fluent '{"dateFilter":"2026-11-10"}'
+t_eq "$(jqb '.ticketsFetched')" 2 fetched
+t_eq "$(sql "SELECT GROUP_CONCAT(CONCAT(f.fluent_id,'@',r.date,' ',r.time) ORDER BY f.fluent_id) FROM requests r JOIN fluent_tickets f ON f.request_id=r.id")" "2@2026-11-10 00:00:00,3@2026-11-10 23:59:59" rows
+
+t_case "date filter across the DST change (EDT starts 2026-03-08)"
+reset_db
+fresh_fake 0
+# On 2026-03-09 New York is UTC-4: midnight is 04:00Z.
+fluent_ctl tickets '{"tickets":[{"id":1,"created_at":"2026-03-09T03:59:59Z"},{"id":2,"created_at":"2026-03-09T04:00:00Z"},{"id":3,"created_at":"2026-03-08T06:30:00Z"}]}'
+sync_fluent '{"dateFilter":"2026-03-09"}'
+t_eq "$(jqb '.ticketsFetched')" 1 fetched
+t_eq "$(sql "SELECT CONCAT(r.date,' ',r.time) FROM requests r JOIN fluent_tickets f ON f.request_id=r.id WHERE f.fluent_id=2")" "2026-03-09 00:00:00" "time after the change"
+sync_fluent '{"dateFilter":"2026-03-08"}'
+t_eq "$(sql "SELECT CONCAT(r.date,' ',r.time) FROM requests r JOIN fluent_tickets f ON f.request_id=r.id WHERE f.fluent_id=3")" "2026-03-08 01:30:00" "time before the change (EST)"
+t_eq "$(sql "SELECT CONCAT(r.date,' ',r.time) FROM requests r JOIN fluent_tickets f ON f.request_id=r.id WHERE f.fluent_id=1")" "2026-03-08 23:59:59" "last second of the day"
+
+t_case "paging stops once past the filter: no full-history scan"
+reset_db
+fresh_fake 500
+curl -sS "$FLUENT_FAKE/__control/stats?reset=1" >/dev/null
+sync_fluent '{"dateFilter":"2026-11-20"}'
+t_eq "$STATUS" 200 status
+pages=$(fluent_stats | jq -c '.pages')
+t_eq "$pages" "[1]" "pages requested"
+t_match "$(fluent_stats | jq -r '.queries[0]')" 'per_page=50' "per_page sent"
+t_match "$(fluent_stats | jq -r '.queries[0]')" 'order_type=DESC' "order_type exactly DESC"
+t_eq "$(jqb '.ticketsFetched')" "$(sql "SELECT COUNT(*) FROM requests WHERE date >= '2026-11-20'")" "fetched = rows on or after the filter"
+
+t_case "every page URL is built by us (next_page_url drops the query)"
+reset_db
+curl -sS "$FLUENT_FAKE/__control/stats?reset=1" >/dev/null
+sync_fluent '{"dateFilter":"2020-01-01"}'
+t_eq "$(jqb '.ticketsFetched')" 500 fetched
+t_eq "$(fluent_stats | jq -c '.pages')" "[1,2,3,4,5,6,7,8,9,10]" pages
+t_eq "$(fluent_stats | jq '[.queries[] | select(test("per_page=50"))] | length')" 10 "per_page on every page"
+
+t_case "older plugin date format (site-local, no offset)"
+reset_db
+fluent_ctl reset "{\"tickets\":0,\"now\":\"$NOW\",\"date_format\":\"mysql\",\"timezone\":\"Asia/Dhaka\"}"
+fluent_ctl tickets '{"tickets":[{"id":1,"created_at":"2026-11-19 10:00:00","status":"closed","resolved_at":"2026-11-19 12:00:00"}]}'
+sync_fluent '{"dateFilter":"2020-01-01"}'
+t_eq "$STATUS" 200 status
+t_eq "$(sql "SELECT CONCAT(r.date,' ',r.time) FROM requests r")" "2026-11-18 23:00:00" "read in the site's timezone"
+t_eq "$(sql "SELECT resolved_at FROM fluent_tickets")" "2026-11-19 06:00:00" "resolved_at stored as UTC"
+
+t_case "a site timezone given only as an offset (gmt_offset 5.5)"
+reset_db
+fluent_ctl reset "{\"tickets\":0,\"now\":\"$NOW\",\"date_format\":\"mysql\",\"timezone\":\"\",\"gmt_offset\":5.5}"
+fluent_ctl tickets '{"tickets":[{"id":1,"created_at":"2026-11-19 10:00:00"}]}'
+sync_fluent '{"dateFilter":"2020-01-01"}'
+t_eq "$(sql "SELECT CONCAT(r.date,' ',r.time) FROM requests r")" "2026-11-18 23:30:00" "10:00 at UTC+5:30 in New York"
+
+# Faults: each leaves the tables as they were and records why.
+reset_db
+fresh_fake 60
+sync_fluent '{"dateFilter":"2020-01-01"}'
+base_rows=$(count requests)
+snapshot() { sql "SELECT COUNT(*), COALESCE(SUM(CRC32(CONCAT(r.description,r.urgency))),0) FROM requests r"; }
+before=$(snapshot)
+fluent_ctl tickets '{"tickets":[{"id":3,"title":"changed while failing"},{"id":70,"title":"new while failing"}]}'
+
+fault_case() {	# name fault-json want-status message-regex
+	t_case "$1"
+	fluent_ctl fault '{"clear":true}'
+	fluent_ctl fault "$2"
+	sync_fluent '{"dateFilter":"2020-01-01"}'
+	t_eq "$STATUS" "$3" status
+	t_eq "$(jqb '.success')" false success
+	t_match "$(jqb '.error')" "$4" error
+	t_eq "$(snapshot)" "$before" "tables unchanged"
+	t_eq "$(sql "SELECT last_sync_status FROM fluent_sync_status ORDER BY id DESC LIMIT 1")" failed "run recorded failed"
+	t_match "$(sql "SELECT error_message FROM fluent_sync_status ORDER BY id DESC LIMIT 1")" "$4" "run records why"
+	t_eq "$(count fluent_sync_staging)" 0 "no staging left"
+}
+fault_case "401 rest_forbidden: credentials rejected" '{"kind":"401","count":0}' 502 'rejected the credentials'
+t_eq "$(jqb '.reason')" provider_rejected_credentials reason
+fault_case "500 on every try: bounded retries then failure" '{"kind":"500","count":0,"message":"Division by zero"}' 502 'HTTP 500: Division by zero'
+fault_case "an HTML error page" '{"kind":"502html","count":0}' 502 'HTTP 502 .*HTML'
+fault_case "200 with a body that is not JSON" '{"kind":"notjson","count":0}' 502 'not JSON'
+fault_case "truncated JSON on every try" '{"kind":"truncated","count":0}' 502 'truncated'
+fault_case "a slow answer past the timeout" '{"kind":"slow","delay":5,"count":1}' 502 'timed out'
+fault_case "dropped connections" '{"kind":"drop","count":0}' 502 'connection dropped|Server returned nothing'
+fault_case "a fault on page 2 after page 1 was staged" '{"kind":"500","count":0,"on_page":2}' 502 'HTTP 500'
+
+t_case "429 with Retry-After is honoured and the sync succeeds"
+fluent_ctl fault '{"clear":true}'
+fluent_ctl fault '{"kind":"429","retry_after":1,"count":1}'
+t0=$(date +%s%N)
+sync_fluent '{"dateFilter":"2020-01-01"}'
+t1=$(date +%s%N)
+t_eq "$STATUS" 200 status
+t_eq "$(( (t1 - t0) / 1000000 >= 1000 ))" 1 "waited Retry-After (>= 1 s)"
+t_eq "$(jqb '.ticketsAdded'),$(jqb '.ticketsUpdated')" "1,1" counts
+
+t_case "one 500, one dropped connection and one truncated page are retried"
+fluent_ctl tickets '{"tickets":[{"id":4,"title":"changed after retries"}]}'
+fluent_ctl fault '{"kind":"500","count":1}'
+fluent_ctl fault '{"kind":"drop","count":1}'
+fluent_ctl fault '{"kind":"truncated","count":1}'
+sync_fluent '{"dateFilter":"2020-01-01"}'
+t_eq "$STATUS" 200 status
+t_eq "$(jqb '.ticketsUpdated')" 1 updated
+
+t_case "a WP_DEBUG notice printed before the JSON is tolerated"
+fluent_ctl fault '{"kind":"html200","count":0}'
+sync_fluent '{"dateFilter":"2020-01-01"}'
+t_eq "$STATUS" 200 status
+fluent_ctl fault '{"clear":true}'
+
+t_case "two concurrent syncs: the second gets 409"
+fluent_ctl fault '{"kind":"slow","delay":2,"count":1,"on_page":1}'
+( sync_fluent '{"dateFilter":"2020-01-01"}'; echo "$STATUS" >"$TMPD/first" ) &
+bg=$!
+for _ in $(seq 1 50); do
+	[ "$(sql "SELECT COUNT(*) FROM fluent_sync_status WHERE last_sync_status='in_progress'")" = 1 ] && break
+	sleep 0.1
+done
+NOAUTH=1 http GET /api/fluent/status
+t_eq "$(jqb '.syncStatus.last_sync_status')" in_progress "status while running"
+t_eq "$(jqb '.syncStatus.progress | has("pagesFetched")')" true "progress shown"
+sync_fluent '{"dateFilter":"2020-01-01"}'
+t_eq "$STATUS" 409 "second sync"
+t_match "$(jqb '.error')" 'already running' error
+wait "$bg"
+t_eq "$(cat "$TMPD/first")" 200 "first sync"
+
+t_case "the sync killed with SIGKILL mid-run: nothing saved, next sync succeeds"
+fluent_ctl tickets '{"tickets":[{"id":9,"title":"changed before the kill"}]}'
+before=$(snapshot)
+fluent_ctl fault '{"kind":"slow","delay":3,"count":1,"on_page":2}'
+( sync_fluent '{"dateFilter":"2020-01-01"}'; echo "$STATUS" >"$TMPD/killed" ) &
+bg=$!
+pid=""
+for _ in $(seq 1 50); do
+	pid=$(sql "SELECT pid FROM fluent_sync_status WHERE last_sync_status='in_progress' AND pages_fetched >= 1")
+	[ -n "$pid" ] && break
+	sleep 0.1
+done
+t_match "$pid" '^[0-9]+$' "running sync pid"
+[ -n "$pid" ] && kill -9 "$pid"
+wait "$bg"
+t_match "$(cat "$TMPD/killed")" '^5[0-9][0-9]$' "killed request answered by nginx with 5xx"
+t_eq "$(snapshot)" "$before" "tables unchanged"
+NOAUTH=1 http GET /api/fluent/status
+t_eq "$(jqb '.syncStatus.last_sync_status')" failed "run marked failed"
+t_match "$(jqb '.syncStatus.error_message')" 'stopped before finishing' "why"
+fluent_ctl fault '{"clear":true}'
+sync_fluent '{"dateFilter":"2020-01-01"}'
+t_eq "$STATUS" 200 "next sync"
+t_eq "$(jqb '.ticketsUpdated')" 1 "next sync applies the change"
+t_eq "$(count fluent_sync_staging)" 0 "staging cleaned"
+t_eq "$(sql "SELECT COUNT(*) FROM (SELECT fluent_id FROM fluent_tickets GROUP BY fluent_id HAVING COUNT(*)>1) d")" 0 "no duplicates"
+
+t_case "default date filter is used when the body is empty"
+http POST /api/fluent/sync
+t_eq "$STATUS" 200 status
+t_match "$(jqb '.dateFilter')" '^20[0-9]{2}-[0-9]{2}-[0-9]{2}$' dateFilter
+
+t_done
