@@ -74,7 +74,8 @@ struct tcase {
 #define R_SIG		"signature: does not match"
 #define R_EXPIRED	"token: expired"
 #define R_NBF		"token: not yet valid"
-#define R_LIFETIME	"claims: exp is not within the allowed lifetime after iat"
+#define R_LIFETIME	"claims: exp is not within the allowed lifetime " \
+			"after iat"
 #define R_PAY_JSON	"claims: not a JSON object or duplicate keys"
 #define R_SUB		"claims: sub is missing or not a string"
 #define R_ROLE		"claims: role is not a short string"

@@ -1,0 +1,258 @@
+/*
+ * FluentSupport mapping as seed 000 specifies it: urgency, category,
+ * description as plain text, date and time in the business timezone, and
+ * the provider's quirks (numeric strings, both date formats).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "dh_util.h"
+#include "prov_fluent.h"
+
+static void
+urgency_table(void **state)
+{
+	static const struct {
+		const char	*in;
+		const char	*want;
+	} t[] = {
+		{ "critical", "HIGH" }, { "Critical", "HIGH" },
+		{ "HIGH", "HIGH" }, { "urgent", "HIGH" },
+		{ "medium", "MEDIUM" }, { "normal", "MEDIUM" },
+		{ "NORMAL", "MEDIUM" }, { " low ", "LOW" }, { "Low", "LOW" },
+		{ "whatever", "MEDIUM" }, { "", "MEDIUM" }, { NULL, "MEDIUM" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < DH_ARRAY_LEN(t); i++)
+		assert_string_equal(dh_fluent_urgency(t[i].in), t[i].want);
+}
+
+static void
+category_table(void **state)
+{
+	static const struct {
+		const char	*in;
+		const char	*want;
+	} t[] = {
+		{ "Support", "Support" }, { "Hosting", "Hosting" },
+		{ "Migration", "Migration" }, { "Website", "Website" },
+		{ "Email", "Email" }, { "Forms", "Forms" },
+		{ "Scripts", "Scripts" }, { "Advisory", "Advisory" },
+		{ "hosting", "Hosting" }, { "Project", "General" },
+		{ "General", "General" }, { "Widget Pro", "Support" },
+		{ "", "Support" }, { NULL, "Support" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < DH_ARRAY_LEN(t); i++)
+		assert_string_equal(dh_fluent_category(t[i].in), t[i].want);
+}
+
+static void
+html_text(void **state)
+{
+	static const struct {
+		const char	*in;
+		const char	*want;
+	} t[] = {
+		{ "<p>It does not print 1</p>", "It does not print 1" },
+		{ "<p>a &amp; b &lt;c&gt;</p><p>next</p>", "a & b <c>\nnext" },
+		{ "line1<br>line2<br/>  line3", "line1\nline2\nline3" },
+		{ "  spaced   out  ", "spaced out" },
+		{ "caf&#233; &#x263A; &nbsp;x", "caf\xc3\xa9 \xe2\x98\xba x" },
+		{ "broken &unknown; &", "broken &unknown; &" },
+		{ "<b>un<i>closed", "un closed" },
+		{ "", "" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < DH_ARRAY_LEN(t); i++) {
+		struct dh_buf	 b;
+
+		dh_buf_init(&b, 4096);
+		assert_int_equal(dh_html_to_text(t[i].in, &b), 0);
+		assert_string_equal(b.data ? b.data : "", t[i].want);
+		dh_buf_release(&b);
+	}
+}
+
+static json_t *
+ticket(const char *text)
+{
+	json_error_t	 e;
+	json_t		*j = json_loads(text, 0, &e);
+
+	assert_non_null(j);
+	return j;
+}
+
+static void
+map_iso_and_numeric_strings(void **state)
+{
+	struct dh_fluent_ticket	 t;
+	char			 err[256];
+	json_t			*j;
+
+	(void)state;
+	j = ticket("{\"id\":1,\"agent_id\":\"3\",\"closed_by\":\"4\","
+	    "\"priority\":\"critical\",\"status\":\"closed\","
+	    "\"title\":\"Printer 1 broken\","
+	    "\"content\":\"<p>It does not print</p>\","
+	    "\"created_at\":\"2026-11-21T13:26:33+00:00\","
+	    "\"updated_at\":\"2026-11-21T13:26:35+00:00\","
+	    "\"resolved_at\":\"2026-11-21 19:30:00\","
+	    "\"product\":{\"id\":1,\"title\":\"Hosting\"},"
+	    "\"agent\":{\"id\":3,\"full_name\":\"Ada Admin\"},"
+	    "\"customer\":{\"full_name\":\"Cust N1\",\"email\":\"c@x.test\"}}");
+	assert_int_equal(dh_fluent_map(j, "Asia/Dhaka", "America/New_York",
+	    &t, err, sizeof(err)), 0);
+	assert_int_equal(t.id, 1);
+	assert_int_equal(t.agent_id, 3);
+	assert_int_equal(t.closed_by, 4);
+	/* 13:26:33Z is 08:26:33 in New York (EST). */
+	assert_string_equal(t.date, "2026-11-21");
+	assert_string_equal(t.time, "08:26:33");
+	assert_string_equal(t.created_at, "2026-11-21 13:26:33");
+	/* resolved_at is site-local (Dhaka, UTC+6). */
+	assert_string_equal(t.resolved_utc, "2026-11-21 13:30:00");
+	assert_string_equal(t.urgency, "HIGH");
+	assert_string_equal(t.category, "Hosting");
+	assert_string_equal(t.website_url, "Hosting");
+	assert_string_equal(t.description, "Printer 1 broken\n\nIt does not "
+	    "print");
+	assert_string_equal(t.agent_name, "Ada Admin");
+	assert_int_equal(strlen(t.hash), 64);
+	dh_fluent_ticket_release(&t);
+	json_decref(j);
+}
+
+static void
+map_old_format_and_nulls(void **state)
+{
+	struct dh_fluent_ticket	 t;
+	char			 err[256];
+	json_t			*j;
+
+	(void)state;
+	j = ticket("{\"id\":\"7\",\"agent_id\":null,\"closed_by\":null,"
+	    "\"priority\":null,\"client_priority\":\"low\","
+	    "\"title\":\"T\",\"content\":null,\"product\":null,"
+	    "\"created_at\":\"2026-03-08 02:30:00\"}");
+	/* 02:30 on the day DST starts in New York does not exist. */
+	assert_int_equal(dh_fluent_map(j, "America/New_York", "UTC", &t,
+	    err, sizeof(err)), 0);
+	assert_int_equal(t.id, 7);
+	assert_int_equal(t.agent_id, 0);
+	assert_string_equal(t.urgency, "LOW");
+	assert_string_equal(t.category, "Support");
+	assert_null(t.website_url);
+	assert_string_equal(t.description, "T");
+	assert_string_equal(t.date, "2026-03-08");
+	dh_fluent_ticket_release(&t);
+	json_decref(j);
+}
+
+static void
+map_rejects_bad_tickets(void **state)
+{
+	static const char *const bad[] = {
+		"{\"title\":\"no id\",\"created_at\":\"2026-01-01 00:00:00\"}",
+		"{\"id\":0,\"created_at\":\"2026-01-01 00:00:00\"}",
+		"{\"id\":\"x1\",\"created_at\":\"2026-01-01 00:00:00\"}",
+		"{\"id\":1}",
+		"{\"id\":1,\"created_at\":\"yesterday\"}",
+		"{\"id\":1,\"created_at\":\"2026-13-01 00:00:00\"}",
+		"[1,2]",
+	};
+	struct dh_fluent_ticket	 t;
+	char			 err[256];
+
+	(void)state;
+	for (size_t i = 0; i < DH_ARRAY_LEN(bad); i++) {
+		json_t	*j = ticket(bad[i]);
+
+		err[0] = '\0';
+		assert_int_equal(dh_fluent_map(j, "UTC", "UTC", &t, err,
+		    sizeof(err)), -1);
+		assert_true(strlen(err) > 0);
+		json_decref(j);
+	}
+}
+
+static void
+page_shapes(void **state)
+{
+	static const char new_shape[] = "{\"tickets\":{\"current_page\":1,"
+	    "\"data\":[{\"id\":1}],\"last_page\":2,\"total\":4,"
+	    "\"next_page_url\":\"http://h/wp-json/fluent-support/v2/tickets/"
+	    "?page=2\"}}";
+	static const char old_shape[] = "{\"tickets\":{\"total\":114,"
+	    "\"per_page\":15,\"current_page\":1,\"last_page\":8,"
+	    "\"data\":[]}}";
+	static const char debug[] = "<div id=\"error\">notice</div>"
+	    "{\"tickets\":{\"data\":[],\"total\":\"3\"}}";
+	struct dh_fluent_page	 p;
+	char			 err[256];
+
+	(void)state;
+	assert_int_equal(dh_fluent_parse_page(new_shape, strlen(new_shape),
+	    &p, err, sizeof(err)), 0);
+	assert_int_equal(json_array_size(p.data), 1);
+	assert_int_equal(p.total, 4);
+	assert_int_equal(p.last_page, 2);
+	json_decref(p.root);
+	assert_int_equal(dh_fluent_parse_page(old_shape, strlen(old_shape),
+	    &p, err, sizeof(err)), 0);
+	assert_int_equal(p.last_page, 8);
+	json_decref(p.root);
+	assert_int_equal(dh_fluent_parse_page(debug, strlen(debug), &p, err,
+	    sizeof(err)), 0);
+	assert_int_equal(p.total, 3);
+	json_decref(p.root);
+	assert_int_equal(dh_fluent_parse_page("<html>oops</html>", 17, &p,
+	    err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "not JSON"));
+	assert_int_equal(dh_fluent_parse_page(new_shape, 40, &p, err,
+	    sizeof(err)), -1);
+	assert_non_null(strstr(err, "truncated"));
+	assert_int_equal(dh_fluent_parse_page("{\"message\":\"x\"}", 15, &p,
+	    err, sizeof(err)), -1);
+}
+
+static void
+page_url_keeps_every_parameter(void **state)
+{
+	struct dh_buf	 b;
+
+	(void)state;
+	dh_buf_init(&b, 1024);
+	assert_int_equal(dh_fluent_page_url("https://s.test", 3, 100, &b), 0);
+	assert_string_equal(b.data, "https://s.test/wp-json/fluent-support/v2/"
+	    "tickets?page=3&per_page=100&order_by=id&order_type=DESC&"
+	    "filters%5Bstatus_type%5D=all");
+	dh_buf_release(&b);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(urgency_table),
+		cmocka_unit_test(category_table),
+		cmocka_unit_test(html_text),
+		cmocka_unit_test(map_iso_and_numeric_strings),
+		cmocka_unit_test(map_old_format_and_nulls),
+		cmocka_unit_test(map_rejects_bad_tickets),
+		cmocka_unit_test(page_shapes),
+		cmocka_unit_test(page_url_keeps_every_parameter),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
