@@ -158,9 +158,9 @@ start_nginx() {
 	printf '%s:%s\n' "$admin" "$(printf '%s' "$pw" | openssl passwd -apr1 -stdin)" \
 	    >"$VAR/nginx/htpasswd"
 	chmod 600 "$VAR/nginx/htpasswd"
-	cp "$ROOT/nginx/fastcgi_common.conf" "$RUN/fastcgi_common.conf"
 	sed -e "s|@LISTEN@|$listen|g" -e "s|@HTDOCS@|$ROOT/htdocs|g" \
 	    -e "s|@RUN@|$RUN|g" -e "s|@HTPASSWD@|$VAR/nginx/htpasswd|g" \
+	    -e "s|@NGINXDIR@|$ROOT/nginx|g" \
 	    "$ROOT/nginx/deskhub.conf.in" >"$VAR/nginx/site.conf"
 	# The private stack runs nginx's workers as the user that owns the
 	# sockets; deploy/ shows the production split of users.

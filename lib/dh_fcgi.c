@@ -377,7 +377,7 @@ worker(struct dh_app *app, int fd)
 static void
 usage(const char *prog)
 {
-	fprintf(stderr, "usage: %s [-f] [-c config] [-n workers] "
+	fprintf(stderr, "usage: %s [-f] [-c config] [-m mode] [-n workers] "
 	    "-s socket|:port\n", prog);
 }
 
@@ -391,10 +391,20 @@ dh_fcgi_main(struct dh_app *app, int argc, char **argv)
 	int			 ch, fd, foreground = 0, status;
 	struct sigaction	 sa;
 	time_t			 last_spawn = 0;
+	long			 mode = 0600;
+	char			*end;
 
 	dh_log_init(app->name);
-	while ((ch = getopt(argc, argv, "c:fn:s:")) != -1) {
+	while ((ch = getopt(argc, argv, "c:fm:n:s:")) != -1) {
 		switch (ch) {
+		case 'm':
+			mode = strtol(optarg, &end, 8);
+			if (*optarg == '\0' || *end != '\0' || mode < 0 ||
+			    mode > 0777) {
+				usage(argv[0]);
+				return 2;
+			}
+			break;
 		case 'c':
 			cfgpath = optarg;
 			break;
@@ -439,6 +449,11 @@ dh_fcgi_main(struct dh_app *app, int argc, char **argv)
 	umask(077);
 	if ((fd = FCGX_OpenSocket(sock, 128)) < 0) {
 		dh_err("FCGX_OpenSocket %s: %s", sock, strerror(errno));
+		return 1;
+	}
+	/* Only nginx may reach the socket: its user, or its group (-m). */
+	if (sock[0] != ':' && chmod(sock, (mode_t)mode) == -1) {
+		dh_err("chmod %s: %s", sock, strerror(errno));
 		return 1;
 	}
 	signal(SIGPIPE, SIG_IGN);

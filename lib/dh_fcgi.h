@@ -80,8 +80,8 @@ struct dh_app {
 };
 
 /*
- * Parse argv (-c config, -s socket path or :port, -n workers, -f to stay in
- * one process), open the socket, fork workers and serve until SIGTERM.
+ * Parse argv (-c config, -s socket path or :port, -m socket mode in octal,
+ * -n workers, -f to stay in one process), open the socket, fork workers and serve until SIGTERM.
  * Returns the process exit status.
  */
 int	 dh_fcgi_main(struct dh_app *, int argc, char **argv);

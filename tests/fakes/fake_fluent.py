@@ -31,7 +31,8 @@ Usage
                         gmt_offset, ISO-8601 ("2026-11-21T12:00:00Z", naive =
                         UTC) or unix seconds. Default: real current time.
   --spacing-minutes M   minutes between consecutive generated tickets
-                        (default 10, i.e. ~6 per hour; ticket N is created
+                        (default auto = max(10, 20160 / tickets): ~6 per hour,
+                        but at least 14 days covered; ticket N is created
                         within the last M minutes before "now")
   --quiet               do not log requests
 
@@ -201,7 +202,7 @@ DEFAULTS = {
     "user": "admin",
     "password": "abcd efgh ijkl mnop qrst uvwx",
     "now": None,
-    "spacing_minutes": 10,
+    "spacing_minutes": None,   # None = auto: max(10, 20160 / tickets)
 }
 
 AGENTS = [
@@ -497,6 +498,9 @@ class App:
                 cfg["seed"] = int(cfg["seed"])
             except (TypeError, ValueError):
                 cfg["seed"] = str(cfg["seed"])
+            if cfg["spacing_minutes"] in (None, "", "auto"):
+                # ~6 per hour, but always spread over at least 14 days
+                cfg["spacing_minutes"] = max(10.0, 20160.0 / max(1, cfg["tickets"]))
             cfg["spacing_minutes"] = float(cfg["spacing_minutes"])
         except (TypeError, ValueError) as e:
             raise BadRequest(str(e))
@@ -1351,7 +1355,7 @@ def main(argv=None):
     ap.add_argument("--user", default=DEFAULTS["user"])
     ap.add_argument("--password", default=DEFAULTS["password"])
     ap.add_argument("--now", default=None)
-    ap.add_argument("--spacing-minutes", type=float, default=DEFAULTS["spacing_minutes"])
+    ap.add_argument("--spacing-minutes", type=float, default=None)
     ap.add_argument("--quiet", action="store_true")
     a = ap.parse_args(argv)
     base = {"tickets": a.tickets, "seed": a.seed, "date_format": a.date_format,

@@ -848,7 +848,10 @@ class Handler(BaseHTTPRequestHandler):
                 st, ct, hd, bd, cost = self.handle_data(app, route, path, query, params,
                                                         base, page)
             status = st
-            self.send_all(st, ct, hd + [("X-Request-Id", "fake-%d" % id(self))], bd,
+            with app.lock:
+                app.req_counter += 1
+                rid = "fake-%08d" % app.req_counter
+            self.send_all(st, ct, hd + [("X-Request-Id", rid)], bd,
                           truncate=(kind == "truncated"))
         finally:
             with app.lock:
