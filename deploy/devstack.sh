@@ -107,6 +107,8 @@ SQL
 	"$BIN/bin/deskhub-admin" -c "$CONF" migrate "$ROOT/sql" \
 	    2>>"$LOG/migrate.log" || die "migrations failed, see $LOG/migrate.log"
 	if [ -x "$BIN/bin/deskhub-user" ]; then
+		"$BIN/bin/deskhub-user" -c "$CONF" keygen \
+		    2>>"$LOG/migrate.log" || die "cannot create the token key"
 		"$BIN/bin/deskhub-user" -c "$CONF" ensure-admin \
 		    2>>"$LOG/migrate.log" || die "cannot create the admin user"
 	fi

@@ -8,7 +8,11 @@ pkgs="build-essential pkg-config libfcgi-dev libcurl4-openssl-dev
 libmariadb-dev libsodium-dev libjansson-dev libcmocka-dev mariadb-server
 mariadb-client nginx curl jq openssl python3 tzdata ca-certificates procps"
 if [ "${1:-}" = "--test" ]; then
-	pkgs="$pkgs wrk sqlmap clang chromium nodejs npm"
+	pkgs="$pkgs wrk sqlmap clang chromium valgrind"
+	# A Node.js from elsewhere (with its own npm) is fine; Debian's npm
+	# would conflict with it.
+	command -v node >/dev/null || pkgs="$pkgs nodejs"
+	command -v npm >/dev/null || pkgs="$pkgs npm"
 fi
 
 missing=""

@@ -156,7 +156,8 @@ login(struct dh_req *req)
 	const unsigned char	*key;
 	json_t			*body, *ans;
 	const char		*email, *pw;
-	char			 acct[DB_USER_EMAIL_MAX + 1], addr[ADDR_MAX + 1];
+	char			 acct[DB_USER_EMAIL_MAX + 1];
+	char			 addr[ADDR_MAX + 1];
 	char			 err[256], tok[DH_JWT_MAX + 1], retry[32];
 	char			 hash[DH_PASS_HASH_LEN];
 	size_t			 pwlen;

@@ -28,7 +28,8 @@ dh_auth_key(struct dh_app *app, const unsigned char **key, char *err,
 	*key = NULL;
 	if (!jwt_key_loaded) {
 		if (app->cfg.jwt_key_file[0] == '\0') {
-			snprintf(err, errlen, "DESKHUB_JWT_KEY_FILE is not set");
+			snprintf(err, errlen, "DESKHUB_JWT_KEY_FILE is not "
+			    "set");
 			return -1;
 		}
 		if (dh_jwt_key_load(app->cfg.jwt_key_file, jwt_key, err,

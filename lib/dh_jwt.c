@@ -374,7 +374,8 @@ dh_jwt_key_load(const char *path, unsigned char key[DH_JWT_KEY_LEN],
 	}
 	if ((st.st_mode & 077) != 0) {
 		snprintf(err, errlen, "%s: mode %03o gives access to group or "
-		    "other; expected 0600", path, (unsigned)(st.st_mode & 0777));
+		    "other; expected 0600", path,
+		    (unsigned)(st.st_mode & 0777));
 		goto out;
 	}
 	if (st.st_size != DH_JWT_KEY_LEN) {
