@@ -133,6 +133,23 @@ start_demo() {
 	DEMO=1
 }
 
+start_demo_fresh() {
+	export FRESH_IDS_FILE=${FRESH_IDS_FILE:-$ROOT/deploy/demo-IDs.txt}
+	[ -n "${FRESH_ENDPOINT:-}" ] && return 0
+	if ! alive "$RUN/demo-fresh.pid"; then
+		rm -f "$RUN/demo-fresh.port"
+		python3 "$ROOT/tests/fakes/fake_fresh.py" --port 0 \
+		    --port-file "$RUN/demo-fresh.port" --api-key demo \
+		    --tickets "${DESKHUB_DEMO_TICKETS:-300}" \
+		    >>"$LOG/demo-fresh.log" 2>&1 &
+		echo $! >"$RUN/demo-fresh.pid"
+		wait_for "[ -s '$RUN/demo-fresh.port' ]" 100 ||
+		    die "demo Freshservice server did not start"
+	fi
+	export FRESH_ENDPOINT="http://127.0.0.1:$(cat "$RUN/demo-fresh.port")/api/v2/"
+	export FRESH_API=demo
+}
+
 start_programs() {
 	local p n
 	for p in $PROGRAMS; do
@@ -209,6 +226,7 @@ do_start() {
 	setup_db
 	DEMO=0
 	start_demo
+	start_demo_fresh
 	start_programs
 	start_nginx
 	local listen=${DESKHUB_LISTEN:-127.0.0.1:8080}
@@ -222,6 +240,7 @@ Deskhub is running.
   Stop:       make stop
 EOT
 	[ "$DEMO" = 1 ] && echo "  Provider:   demo FluentSupport at $FLUENT_API_URL (FLUENT_API_URL unset)"
+	[ -f "$RUN/demo-fresh.pid" ] && echo "  Provider:   demo Freshservice at $FRESH_ENDPOINT (FRESH_ENDPOINT unset)"
 	return 0
 }
 
@@ -235,6 +254,7 @@ do_stop() {
 		stop_pid "$RUN/$p.pid"
 	done
 	stop_pid "$RUN/demo-fluent.pid"
+	stop_pid "$RUN/demo-fresh.pid"
 	stop_pid "$RUN/mysqld.pid"
 	log "stopped"
 }

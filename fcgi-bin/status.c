@@ -8,6 +8,7 @@
 #include "dh_fcgi.h"
 #include "dh_log.h"
 #include "dh_util.h"
+#include "fresh_routes.h"
 #include "sync_fluent.h"
 
 #define ISO(col) "CONCAT(DATE_FORMAT(" col ", '%Y-%m-%dT%H:%i:%s.'), " \
@@ -100,6 +101,7 @@ h_health(struct dh_req *req)
 static const struct dh_route routes[] = {
 	{ "GET", "/api/fluent/status", DH_PUBLIC, h_fluent_status },
 	{ "GET", "/api/health", DH_PUBLIC, h_health },
+	{ "GET", "/api/tickets/sync-status", DH_AUTH, h_fresh_sync_status },
 };
 
 static int

@@ -12,6 +12,7 @@
 #include "dh_log.h"
 #include "dh_tz.h"
 #include "dh_util.h"
+#include "fresh_routes.h"
 #include "sync_fluent.h"
 
 /* The default date filter: the configured one, else 7 days ago. */
@@ -103,6 +104,10 @@ h_fluent_sync(struct dh_req *req)
 
 static const struct dh_route routes[] = {
 	{ "POST", "/api/fluent/sync", DH_AUTH, h_fluent_sync },
+	{ "POST", "/api/tickets/sync", DH_AUTH, h_fresh_sync },
+	{ "POST", "/api/tickets/force-sync", DH_ADMIN, h_fresh_force_sync },
+	{ "POST", "/api/tickets/refresh-mappings", DH_ADMIN,
+	    h_fresh_refresh_mappings },
 };
 
 static int

@@ -33,6 +33,17 @@ dh_http_init(struct dh_http *h, long cto, long to, int retries, long maxwait)
 void
 dh_http_free(struct dh_http *h)
 {
+	for (size_t i = 0; i < DH_HTTP_MAX_PARALLEL; i++) {
+		if (h->par[i] != NULL) {
+			if (h->multi != NULL)
+				curl_multi_remove_handle(h->multi, h->par[i]);
+			curl_easy_cleanup(h->par[i]);
+		}
+		h->par[i] = NULL;
+	}
+	if (h->multi != NULL)
+		curl_multi_cleanup(h->multi);
+	h->multi = NULL;
 	if (h->curl != NULL)
 		curl_easy_cleanup(h->curl);
 	h->curl = NULL;
@@ -223,6 +234,32 @@ dh_http_escape(struct dh_buf *b, const char *s)
 	return rc;
 }
 
+/* Options of every transfer; c receives the body and headers. */
+static void
+setup_easy(struct dh_http *h, CURL *e, const char *url, const char *user,
+    const char *pass, struct curl_slist *hdrs, struct ctx *c)
+{
+	curl_easy_reset(e);
+	curl_easy_setopt(e, CURLOPT_URL, url);
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, hdrs);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, c);
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(e, CURLOPT_HEADERDATA, c);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, h->connect_timeout_ms);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, h->timeout_ms);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+	curl_easy_setopt(e, CURLOPT_USERAGENT, "deskhub/1.0");
+	if (user != NULL) {
+		curl_easy_setopt(e, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
+		curl_easy_setopt(e, CURLOPT_USERNAME, user);
+		curl_easy_setopt(e, CURLOPT_PASSWORD, pass != NULL ? pass : "");
+	}
+}
+
 enum dh_http_rc
 dh_http_get(struct dh_http *h, const char *url, const char *user,
     const char *pass, struct dh_http_resp *r, char *err, size_t errlen)
@@ -244,28 +281,7 @@ dh_http_get(struct dh_http *h, const char *url, const char *user,
 		memset(&c, 0, sizeof(c));
 		c.h = h;
 		c.r = r;
-		curl_easy_reset(h->curl);
-		curl_easy_setopt(h->curl, CURLOPT_URL, url);
-		curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, hdrs);
-		curl_easy_setopt(h->curl, CURLOPT_WRITEFUNCTION, on_body);
-		curl_easy_setopt(h->curl, CURLOPT_WRITEDATA, &c);
-		curl_easy_setopt(h->curl, CURLOPT_HEADERFUNCTION, on_header);
-		curl_easy_setopt(h->curl, CURLOPT_HEADERDATA, &c);
-		curl_easy_setopt(h->curl, CURLOPT_CONNECTTIMEOUT_MS,
-		    h->connect_timeout_ms);
-		curl_easy_setopt(h->curl, CURLOPT_TIMEOUT_MS, h->timeout_ms);
-		curl_easy_setopt(h->curl, CURLOPT_NOSIGNAL, 1L);
-		curl_easy_setopt(h->curl, CURLOPT_PROTOCOLS_STR, "http,https");
-		curl_easy_setopt(h->curl, CURLOPT_FOLLOWLOCATION, 0L);
-		curl_easy_setopt(h->curl, CURLOPT_ACCEPT_ENCODING, "");
-		curl_easy_setopt(h->curl, CURLOPT_USERAGENT, "deskhub/1.0");
-		if (user != NULL) {
-			curl_easy_setopt(h->curl, CURLOPT_HTTPAUTH,
-			    CURLAUTH_BASIC);
-			curl_easy_setopt(h->curl, CURLOPT_USERNAME, user);
-			curl_easy_setopt(h->curl, CURLOPT_PASSWORD,
-			    pass != NULL ? pass : "");
-		}
+		setup_easy(h, h->curl, url, user, pass, hdrs, &c);
 		cc = curl_easy_perform(h->curl);
 		curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &r->status);
 		if (c.too_large) {
@@ -342,4 +358,79 @@ dh_http_get(struct dh_http *h, const char *url, const char *user,
 	}
 	curl_slist_free_all(hdrs);
 	return rc;
+}
+
+enum dh_http_rc
+dh_http_get_many(struct dh_http *h, const char *const *urls, size_t n,
+    const char *user, const char *pass, struct dh_http_resp *resp,
+    size_t *failed, char *err, size_t errlen)
+{
+	struct curl_slist	*hdrs = NULL;
+	struct ctx		 c[DH_HTTP_MAX_PARALLEL];
+	CURLMsg			*m;
+	enum dh_http_rc		 rc = DH_HTTP_OK;
+	int			 running = 0, left, ok[DH_HTTP_MAX_PARALLEL];
+
+	if (n == 0 || n > DH_HTTP_MAX_PARALLEL) {
+		snprintf(err, errlen, "dh_http_get_many: bad count %zu", n);
+		return DH_HTTP_ERROR;
+	}
+	if (h->multi == NULL && (h->multi = curl_multi_init()) == NULL) {
+		snprintf(err, errlen, "curl_multi_init failed");
+		return DH_HTTP_ERROR;
+	}
+	hdrs = curl_slist_append(hdrs, "Accept: application/json");
+	for (size_t i = 0; i < n; i++) {
+		if (h->par[i] == NULL && (h->par[i] = curl_easy_init()) == NULL) {
+			snprintf(err, errlen, "curl_easy_init failed");
+			curl_slist_free_all(hdrs);
+			return DH_HTTP_ERROR;
+		}
+		dh_buf_reset(&resp[i].body);
+		resp[i].status = 0;
+		resp[i].link_next[0] = '\0';
+		resp[i].retry_after = -1;
+		memset(&c[i], 0, sizeof(c[i]));
+		c[i].h = h;
+		c[i].r = &resp[i];
+		ok[i] = 0;
+		setup_easy(h, h->par[i], urls[i], user, pass, hdrs, &c[i]);
+		curl_easy_setopt(h->par[i], CURLOPT_PRIVATE, (char *)&c[i]);
+		curl_multi_add_handle(h->multi, h->par[i]);
+	}
+	do {
+		if (curl_multi_perform(h->multi, &running) != CURLM_OK)
+			break;
+		if (running > 0)
+			curl_multi_poll(h->multi, NULL, 0, 1000, NULL);
+	} while (running > 0);
+	while ((m = curl_multi_info_read(h->multi, &left)) != NULL) {
+		struct ctx	*cx = NULL;
+
+		if (m->msg != CURLMSG_DONE)
+			continue;
+		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&cx);
+		if (cx == NULL)
+			continue;
+		curl_easy_getinfo(m->easy_handle, CURLINFO_RESPONSE_CODE,
+		    &cx->r->status);
+		if (m->data.result == CURLE_OK && !cx->too_large &&
+		    cx->r->status >= 200 && cx->r->status < 300)
+			ok[cx - c] = 1;
+	}
+	for (size_t i = 0; i < n; i++)
+		curl_multi_remove_handle(h->multi, h->par[i]);
+	curl_slist_free_all(hdrs);
+	/* Anything that did not simply work goes through the full retry
+	 * logic of dh_http_get, one at a time, in order. */
+	for (size_t i = 0; i < n; i++) {
+		if (ok[i])
+			continue;
+		rc = dh_http_get(h, urls[i], user, pass, &resp[i], err, errlen);
+		if (rc != DH_HTTP_OK) {
+			*failed = i;
+			return rc;
+		}
+	}
+	return DH_HTTP_OK;
 }

@@ -14,6 +14,7 @@
 #include "dh_util.h"
 
 #define DH_HTTP_BODY_MAX	(32u * 1024 * 1024)
+#define DH_HTTP_MAX_PARALLEL	16
 
 enum dh_http_rc {
 	DH_HTTP_OK,		/* 2xx with a complete body */
@@ -29,6 +30,8 @@ enum dh_http_rc {
 
 struct dh_http {
 	CURL		*curl;
+	CURLM		*multi;		/* for dh_http_get_many */
+	CURL		*par[DH_HTTP_MAX_PARALLEL];
 	long		 connect_timeout_ms;
 	long		 timeout_ms;
 	int		 max_retries;
@@ -66,6 +69,17 @@ void	 dh_http_resp_release(struct dh_http_resp *);
 enum dh_http_rc dh_http_get(struct dh_http *, const char *url,
 	    const char *user, const char *pass, struct dh_http_resp *,
 	    char *err, size_t errlen);
+
+/*
+ * GET n (at most DH_HTTP_MAX_PARALLEL) URLs at once over reused
+ * connections, then retry the ones that failed one by one as dh_http_get
+ * does.  On failure *failed is the index of the URL that failed and err and
+ * resp[*failed] describe it.
+ */
+enum dh_http_rc dh_http_get_many(struct dh_http *, const char *const *urls,
+	    size_t n, const char *user, const char *pass,
+	    struct dh_http_resp *resp, size_t *failed, char *err,
+	    size_t errlen);
 
 /* Whether a body looks like JSON (first non-blank byte is { or [ or "). */
 int	 dh_http_looks_json(const char *, size_t);

@@ -526,7 +526,7 @@ dh_fluent_page_url(const char *base, long page, long per_page,
 {
 	dh_buf_reset(b);
 	return dh_buf_printf(b, "%s/wp-json/fluent-support/v2/tickets?"
-	    "page=%ld&per_page=%ld&order_by=id&order_type=DESC&"
+	    "page=%ld&per_page=%ld&order_by=created_at&order_type=DESC&"
 	    "filters%%5Bstatus_type%%5D=all", base, page, per_page);
 }
 
@@ -608,5 +608,66 @@ dh_fluent_get_page(struct dh_fluent *f, long page, long per_page,
 out:
 	dh_buf_release(&url);
 	dh_http_resp_release(&r);
+	return rc;
+}
+
+enum dh_prov_rc
+dh_fluent_get_pages(struct dh_fluent *f, long first, size_t n, long per_page,
+    struct dh_fluent_page *pages, char *err, size_t errlen)
+{
+	struct dh_http_resp	 r[DH_HTTP_MAX_PARALLEL];
+	struct dh_buf		 url[DH_HTTP_MAX_PARALLEL];
+	const char		*urls[DH_HTTP_MAX_PARALLEL];
+	char			 pw[256], perr[256];
+	enum dh_prov_rc		 rc = DH_PROV_OK;
+	enum dh_http_rc		 hr;
+	size_t			 failed = 0, i;
+
+	if (n == 0 || n > DH_HTTP_MAX_PARALLEL) {
+		snprintf(err, errlen, "dh_fluent_get_pages: bad count");
+		return DH_PROV_CONFIG;
+	}
+	memset(pages, 0, n * sizeof(*pages));
+	for (i = 0; i < n; i++) {
+		dh_http_resp_init(&r[i]);
+		dh_buf_init(&url[i], 2048);
+		if (dh_fluent_page_url(f->base, first + (long)i, per_page,
+		    &url[i]) == -1) {
+			snprintf(err, errlen, "FLUENT_API_URL: too long");
+			rc = DH_PROV_CONFIG;
+			n = i + 1;
+			goto out;
+		}
+		urls[i] = url[i].data;
+	}
+	app_password(f->cfg->fluent_password, pw, sizeof(pw));
+	hr = dh_http_get_many(&f->http, urls, n, f->cfg->fluent_user, pw, r,
+	    &failed, err, errlen);
+	sodium_memzero(pw, sizeof(pw));
+	if (hr != DH_HTTP_OK) {
+		if (hr == DH_HTTP_AUTH || hr == DH_HTTP_STATUS)
+			add_message(&r[failed], err, errlen);
+		rc = classify(hr);
+		goto out;
+	}
+	for (i = 0; i < n; i++)
+		if (dh_fluent_parse_page(r[i].body.data, r[i].body.len,
+		    &pages[i], perr, sizeof(perr)) == -1) {
+			snprintf(err, errlen, "FluentSupport tickets page %ld: "
+			    "%s", first + (long)i, perr);
+			rc = DH_PROV_BAD_ANSWER;
+			break;
+		}
+out:
+	if (rc != DH_PROV_OK)
+		for (i = 0; i < n; i++) {
+			json_decref(pages[i].root);
+			pages[i].root = NULL;
+			pages[i].data = NULL;
+		}
+	for (i = 0; i < n; i++) {
+		dh_buf_release(&url[i]);
+		dh_http_resp_release(&r[i]);
+	}
 	return rc;
 }

@@ -104,4 +104,12 @@ int	 dh_fluent_parse_page(const char *body, size_t len,
 enum dh_prov_rc dh_fluent_get_page(struct dh_fluent *, long page,
 	    long per_page, struct dh_fluent_page *, char *err, size_t errlen);
 
+/*
+ * Fetch pages first..first+n-1 at once (n at most DH_HTTP_MAX_PARALLEL).
+ * On success every pages[i].root is set (release each); on failure none is.
+ */
+enum dh_prov_rc dh_fluent_get_pages(struct dh_fluent *, long first, size_t n,
+	    long per_page, struct dh_fluent_page *pages, char *err,
+	    size_t errlen);
+
 #endif

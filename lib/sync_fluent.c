@@ -372,113 +372,152 @@ prov_rc(enum dh_prov_rc p)
 	}
 }
 
+/* What a fetch carries from page to page. */
+struct fetch_state {
+	char		 site_tz[128];
+	char		 biz_tz[128];
+	const char	*filter;
+	long long	 total;
+	int		 done;
+};
+
+/*
+ * Map, filter and stage one page; set st->done once a ticket older than
+ * the filter shows up (newest first: later pages are older still).  The
+ * whole page is looked at, so equal or slightly unordered times at the
+ * edge are kept.
+ */
+static enum dh_sync_rc
+process_page(struct dh_db *db, struct dh_sync_result *res,
+    struct fetch_state *st, long page, struct dh_fluent_page *pg, char *err,
+    size_t errlen)
+{
+	struct dh_fluent_ticket	*t = NULL;
+	char			 merr[256];
+	enum dh_sync_rc		 rc = DH_SYNC_OK;
+	size_t			 n, kept = 0;
+	int			 dbrc;
+
+	res->pages++;
+	if (pg->total >= 0)
+		st->total = pg->total;
+	n = json_array_size(pg->data);
+	if (n == 0) {
+		st->done = 1;
+		return DH_SYNC_OK;
+	}
+	if ((t = calloc(n, sizeof(*t))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return DH_SYNC_DB;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (dh_fluent_map(json_array_get(pg->data, i), st->site_tz,
+		    st->biz_tz, &t[kept], merr, sizeof(merr)) == -1) {
+			snprintf(err, errlen, "FluentSupport tickets page %ld: "
+			    "%s", page, merr);
+			rc = DH_SYNC_PROVIDER;
+			goto out;
+		}
+		if (strcmp(t[kept].date, st->filter) >= 0)
+			kept++;
+		else {
+			dh_fluent_ticket_release(&t[kept]);
+			st->done = 1;
+		}
+	}
+	if (kept > 0 && (dbrc = stage(db, res->run_id, t, kept)) != DH_DB_OK) {
+		snprintf(err, errlen, "%s", db->err);
+		rc = db_rc(dbrc);
+		goto out;
+	}
+	res->fetched += (long long)kept;
+	if (pg->last_page >= 0 && page >= pg->last_page)
+		st->done = 1;
+	{
+		struct dh_val	 a[] = { DH_VINT(res->pages),
+		    DH_VINT(res->fetched), st->total >= 0 ?
+		    DH_VINT(st->total) : DH_VNULL, DH_VINT(res->run_id) };
+
+		if ((dbrc = dh_db_stmt(db, &q[Q_PROGRESS], a, 4, NULL,
+		    NULL)) != DH_DB_OK ||
+		    (dbrc = dh_lock_heartbeat(db, LOCK_NAME,
+		    res->run_id)) != DH_DB_OK) {
+			snprintf(err, errlen, dbrc == DH_DB_ERR ?
+			    "the sync lease was taken over" : "%s", db->err);
+			rc = db_rc(dbrc);
+		}
+	}
+out:
+	for (size_t i = 0; i < n; i++)
+		dh_fluent_ticket_release(&t[i]);
+	free(t);
+	return rc;
+}
+
 /*
  * Fetch pages newest first, stage the tickets created on or after the
- * filter, and stop at the first page that reaches past it.
+ * filter, and stop at the first page that reaches past it.  Page 1 comes
+ * alone (it says how many pages there are); then up to FLUENT_CONCURRENCY
+ * pages at a time over reused connections, processed in page order.
  */
 static enum dh_sync_rc
 fetch(struct dh_db *db, const struct dh_config *cfg, struct dh_fluent *f,
     const char *filter, struct dh_sync_result *res, char *err, size_t errlen)
 {
-	struct dh_fluent_page	 pg;
-	struct dh_fluent_ticket	*t = NULL;
-	char			 site_tz[128], biz_tz[128], merr[256];
-	const char		*biz;
+	struct dh_fluent_page	 pg[DH_HTTP_MAX_PARALLEL];
+	struct fetch_state	 st;
 	enum dh_prov_rc		 pr;
 	enum dh_sync_rc		 rc = DH_SYNC_OK;
-	long long		 total = -1;
-	size_t			 n, kept;
-	int			 dbrc, done = 0;
+	long			 page = 1, last = -1;
+	size_t			 n, i, width;
 
-	memset(&pg, 0, sizeof(pg));
-	pr = dh_fluent_site_tz(f, site_tz, sizeof(site_tz), err, errlen);
+	memset(&st, 0, sizeof(st));
+	st.filter = filter;
+	st.total = -1;
+	pr = dh_fluent_site_tz(f, st.site_tz, sizeof(st.site_tz), err, errlen);
 	if (pr == DH_PROV_AUTH || pr == DH_PROV_UNREACHABLE)
 		return prov_rc(pr);
 	if (pr != DH_PROV_OK) {
 		dh_warn("site timezone unknown (%s), reading local times as "
 		    "UTC", err);
-		dh_strlcpy(site_tz, "UTC", sizeof(site_tz));
+		dh_strlcpy(st.site_tz, "UTC", sizeof(st.site_tz));
 	}
-	biz = cfg->timezone[0] != '\0' ? cfg->timezone : site_tz;
-	dh_strlcpy(biz_tz, biz, sizeof(biz_tz));
+	dh_strlcpy(st.biz_tz, cfg->timezone[0] != '\0' ? cfg->timezone :
+	    st.site_tz, sizeof(st.biz_tz));
 	dh_info("run %lld: site timezone %s, business timezone %s, "
-	    "filter %s", res->run_id, site_tz, biz_tz, filter);
+	    "filter %s", res->run_id, st.site_tz, st.biz_tz, filter);
+	width = (size_t)cfg->fluent_concurrency;
+	if (width > DH_HTTP_MAX_PARALLEL)
+		width = DH_HTTP_MAX_PARALLEL;
 
-	for (long page = 1; !done && page <= MAX_PAGES; page++) {
-		pr = dh_fluent_get_page(f, page, (long)cfg->fluent_per_page,
-		    &pg, err, errlen);
-		if (pr != DH_PROV_OK) {
-			rc = prov_rc(pr);
-			goto out;
-		}
-		res->pages++;
-		if (pg.total >= 0)
-			total = pg.total;
-		n = json_array_size(pg.data);
+	while (!st.done && page <= MAX_PAGES) {
+		n = page == 1 ? 1 : width;
+		if (last >= 0 && (long)n > last - page + 1)
+			n = (size_t)(last - page + 1);
 		if (n == 0)
 			break;
-		if ((t = calloc(n, sizeof(*t))) == NULL) {
-			snprintf(err, errlen, "out of memory");
-			rc = DH_SYNC_DB;
-			goto out;
-		}
-		kept = 0;
-		for (size_t i = 0; i < n; i++) {
-			if (dh_fluent_map(json_array_get(pg.data, i), site_tz,
-			    biz_tz, &t[kept], merr, sizeof(merr)) == -1) {
-				snprintf(err, errlen, "FluentSupport tickets "
-				    "page %ld: %s", page, merr);
-				rc = DH_SYNC_PROVIDER;
-				goto out;
+		if (n == 1)
+			pr = dh_fluent_get_page(f, page,
+			    (long)cfg->fluent_per_page, &pg[0], err, errlen);
+		else
+			pr = dh_fluent_get_pages(f, page, n,
+			    (long)cfg->fluent_per_page, pg, err, errlen);
+		if (pr != DH_PROV_OK)
+			return prov_rc(pr);
+		for (i = 0; i < n; i++) {
+			if (rc == DH_SYNC_OK && !st.done) {
+				if (pg[i].last_page >= 0)
+					last = (long)pg[i].last_page;
+				rc = process_page(db, res, &st, page + (long)i,
+				    &pg[i], err, errlen);
 			}
-			if (strcmp(t[kept].date, filter) >= 0)
-				kept++;
-			else {
-				/* Newest first: the rest is older still. */
-				dh_fluent_ticket_release(&t[kept]);
-				done = 1;
-			}
+			json_decref(pg[i].root);
 		}
-		if (kept > 0 &&
-		    (dbrc = stage(db, res->run_id, t, kept)) != DH_DB_OK) {
-			snprintf(err, errlen, "%s", db->err);
-			rc = db_rc(dbrc);
-			goto out;
-		}
-		res->fetched += (long long)kept;
-		for (size_t i = 0; i < kept; i++)
-			dh_fluent_ticket_release(&t[i]);
-		free(t);
-		t = NULL;
-		json_decref(pg.root);
-		pg.root = NULL;
-		if (pg.last_page >= 0 && page >= pg.last_page)
-			done = 1;
-		{
-			struct dh_val	 a[] = { DH_VINT(res->pages),
-			    DH_VINT(res->fetched), total >= 0 ? DH_VINT(total)
-			    : DH_VNULL, DH_VINT(res->run_id) };
-
-			if ((dbrc = dh_db_stmt(db, &q[Q_PROGRESS], a, 4, NULL,
-			    NULL)) != DH_DB_OK ||
-			    (dbrc = dh_lock_heartbeat(db, LOCK_NAME,
-			    res->run_id)) != DH_DB_OK) {
-				snprintf(err, errlen, dbrc == DH_DB_ERR ?
-				    "the sync lease was taken over" : "%s",
-				    db->err);
-				rc = db_rc(dbrc);
-				goto out;
-			}
-		}
+		if (rc != DH_SYNC_OK)
+			return rc;
+		page += (long)n;
 	}
-out:
-	if (t != NULL) {
-		for (size_t i = 0; i < json_array_size(pg.data); i++)
-			dh_fluent_ticket_release(&t[i]);
-		free(t);
-	}
-	json_decref(pg.root);
-	return rc;
+	return DH_SYNC_OK;
 }
 
 enum dh_sync_rc

@@ -14,7 +14,7 @@
 
 set -u
 TROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-STACK_ENV=${STACK_ENV:-$TROOT/tests/var/stack/env}
+STACK_ENV=${STACK_ENV:-${STACK_DIR:-$TROOT/tests/var/stack}/env}
 [ -f "$STACK_ENV" ] || { echo "no test stack: run tests/stack.sh start" >&2; exit 1; }
 # shellcheck disable=SC1090
 . "$STACK_ENV"

@@ -4,7 +4,7 @@
 # the fake providers, on ports picked here.  Writes tests/var/stack/env.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-VAR=$ROOT/tests/var/stack
+VAR=${STACK_DIR:-$ROOT/tests/var/stack}
 ENVF=$VAR/env
 BUILD=${BUILD:-build}
 
@@ -42,6 +42,7 @@ start)
 	export FLUENT_API_USERNAME=wpuser FLUENT_API_PASSWORD="abcd efgh ijkl mnop"
 	export FRESH_ENDPOINT=http://127.0.0.1:$(cat "$VAR/run/fresh.port")/api/v2/
 	export FRESH_API=testkey
+	export FRESH_IDS_FILE=$VAR/IDs.txt
 	export DESKHUB_HTTP_TIMEOUT=3000 DESKHUB_HTTP_CONNECT_TIMEOUT=1000
 	export DESKHUB_HTTP_RETRIES=2 DESKHUB_HTTP_MAX_WAIT=5
 	export FLUENT_PER_PAGE=${FLUENT_PER_PAGE:-50}

@@ -235,7 +235,7 @@ page_url_keeps_every_parameter(void **state)
 	dh_buf_init(&b, 1024);
 	assert_int_equal(dh_fluent_page_url("https://s.test", 3, 100, &b), 0);
 	assert_string_equal(b.data, "https://s.test/wp-json/fluent-support/v2/"
-	    "tickets?page=3&per_page=100&order_by=id&order_type=DESC&"
+	    "tickets?page=3&per_page=100&order_by=created_at&order_type=DESC&"
 	    "filters%5Bstatus_type%5D=all");
 	dh_buf_release(&b);
 }

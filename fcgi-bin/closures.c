@@ -1,0 +1,503 @@
+/*
+ * closures: the ticket-closure leaderboard.
+ *   GET /api/tickets/closures/today		today, per agent
+ *   GET /api/tickets/closures/period	?period=today|yesterday|week|month
+ *   GET /api/tickets/top-performers	?date=YYYY-MM-DD, the top 10
+ *   GET /api/tickets/stats		totals over every date
+ * Freshservice closures come from ticket_closure (written by the sync);
+ * FluentSupport closures are counted from fluent_tickets at query time,
+ * by the business-timezone date of resolved_at, computed here in C from
+ * the UTC bounds of the period so that MariaDB needs no zone tables.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "closures.h"
+#include "dh_fcgi.h"
+#include "dh_log.h"
+#include "dh_query.h"
+#include "dh_tz.h"
+#include "dh_util.h"
+#include "sync_fresh.h"
+
+#define TOP_N		10
+#define MAX_ROWS	20000
+
+enum {
+	Q_FRESH_RANGE,
+	Q_FLUENT_RANGE,
+	Q_FRESH_TOTALS,
+	Q_FRESH_DAYS,
+	Q_FLUENT_ALL,
+	Q__MAX
+};
+
+static const char *const sql[Q__MAX] = {
+	[Q_FRESH_RANGE] = "SELECT c.freshworks_user_id, "
+	    "COALESCE(m.freshworks_username, SUBSTRING_INDEX(GROUP_CONCAT("
+	    "c.agent_name ORDER BY c.date DESC SEPARATOR '\\n'), '\\n', 1)), "
+	    "COALESCE(m.user_id, MAX(c.user_id)), SUM(c.tickets_closed) "
+	    "FROM ticket_closure c LEFT JOIN freshworks_user_mapping m "
+	    "ON m.freshworks_user_id = c.freshworks_user_id "
+	    "WHERE c.source = 'freshservice' AND c.date >= ? AND c.date <= ? "
+	    "GROUP BY c.freshworks_user_id, m.freshworks_username, m.user_id "
+	    "HAVING SUM(c.tickets_closed) > 0",
+	[Q_FLUENT_RANGE] = "SELECT f.closed_by, "
+	    "(SELECT a.agent_name FROM fluent_tickets a "
+	    "WHERE a.agent_id = f.closed_by AND a.agent_name IS NOT NULL "
+	    "AND a.agent_name <> '' ORDER BY a.id DESC LIMIT 1), "
+	    "COUNT(*) FROM fluent_tickets f "
+	    "WHERE f.ticket_status = 'closed' AND f.closed_by IS NOT NULL "
+	    "AND f.resolved_at >= ? AND f.resolved_at < ? "
+	    "GROUP BY f.closed_by",
+	[Q_FRESH_TOTALS] = "SELECT COALESCE(SUM(tickets_closed), 0), "
+	    "COUNT(*), COUNT(DISTINCT freshworks_user_id), "
+	    "COALESCE(SUM(IF(date = ?, tickets_closed, 0)), 0) "
+	    "FROM ticket_closure WHERE source = 'freshservice'",
+	[Q_FRESH_DAYS] = "SELECT DISTINCT DATE_FORMAT(date, '%Y-%m-%d') "
+	    "FROM ticket_closure WHERE source = 'freshservice' "
+	    "AND tickets_closed > 0",
+	[Q_FLUENT_ALL] = "SELECT closed_by, "
+	    "DATE_FORMAT(resolved_at, '%Y-%m-%d %H:%i:%s') "
+	    "FROM fluent_tickets WHERE ticket_status = 'closed' "
+	    "AND closed_by IS NOT NULL AND resolved_at IS NOT NULL",
+};
+
+static const char *const periods[] = { "today", "yesterday", "week",
+	"month", NULL };
+
+/* One leaderboard line. */
+struct row {
+	const char	*source;	/* static */
+	long long	 agent_id;	/* provider's id */
+	long long	 user_id;	/* 0 when none */
+	long long	 closed;
+	char		 name[DH_CLOSE_NAME_MAX + 1];
+};
+
+struct board {
+	struct row	*r;
+	size_t		 n;
+};
+
+static long
+today_days(const struct dh_config *cfg)
+{
+	struct dh_date	 d;
+	char		 s[11];
+
+	dh_closure_today(cfg, s);
+	dh_date_parse(s, &d);
+	return dh_date_to_days(&d);
+}
+
+/* The first and last local day of a period, as days since 1970. */
+static void
+period_range(const struct dh_config *cfg, const char *period, long *from,
+    long *to)
+{
+	struct dh_date	 d;
+	long		 t = today_days(cfg);
+
+	*from = *to = t;
+	if (strcmp(period, "yesterday") == 0)
+		*from = *to = t - 1;
+	else if (strcmp(period, "week") == 0)
+		*from = t - ((t + 3) % 7);	/* 1970-01-01: Thursday */
+	else if (strcmp(period, "month") == 0) {
+		dh_days_to_date(t, &d);
+		*from = t - (d.day - 1);
+	}
+}
+
+/* UTC "YYYY-MM-DD HH:MM:SS" of the local midnight that begins day. */
+static void
+day_start_utc(const char *zone, long day, char *out)
+{
+	struct dh_wall	 w;
+	struct dh_date	 d;
+
+	dh_days_to_date(day, &d);
+	memset(&w, 0, sizeof(w));
+	w.year = d.year;
+	w.month = d.month;
+	w.day = d.day;
+	dh_tz_format_utc(dh_tz_from_local(zone, &w), out);
+}
+
+static int
+cmp_row(const void *a, const void *b)
+{
+	const struct row	*x = a, *y = b;
+	int			 c;
+
+	if (x->closed != y->closed)
+		return x->closed > y->closed ? -1 : 1;
+	if ((c = strcasecmp(x->name, y->name)) != 0)
+		return c;
+	if ((c = strcmp(x->source, y->source)) != 0)
+		return c;
+	return x->agent_id < y->agent_id ? -1 : x->agent_id > y->agent_id;
+}
+
+static int
+board_add(struct board *b, size_t cap, const char *source, long long agent,
+    long long user, const char *name, long long closed)
+{
+	struct row	*r;
+
+	if (b->n == cap)
+		return -1;
+	r = &b->r[b->n++];
+	r->source = source;
+	r->agent_id = agent;
+	r->user_id = user > 0 ? user : 0;
+	r->closed = closed;
+	if (name != NULL && *name != '\0')
+		dh_strlcpy(r->name, name, sizeof(r->name));
+	else
+		snprintf(r->name, sizeof(r->name), "%s agent %lld",
+		    strcmp(source, "fluent") == 0 ? "FluentSupport" :
+		    "Freshservice", agent);
+	dh_utf8_trunc(r->name, DH_CLOSE_NAME_MAX);
+	return 0;
+}
+
+/*
+ * The leaderboard of local days [from, to] from both sources, sorted.
+ * DH_DB_OK with b->r allocated (free it), or an error code.
+ */
+static int
+board_load(struct dh_app *app, long from, long to, struct board *b)
+{
+	struct dh_result	*fr = NULL, *lr = NULL;
+	struct dh_date		 d;
+	const char		*zone = dh_closure_zone(&app->cfg);
+	char			 df[11], dt[11], uf[20], ut[20];
+	size_t			 cap;
+	int			 rc;
+
+	memset(b, 0, sizeof(*b));
+	dh_days_to_date(from, &d);
+	dh_date_format(&d, df);
+	dh_days_to_date(to, &d);
+	dh_date_format(&d, dt);
+	day_start_utc(zone, from, uf);
+	day_start_utc(zone, to + 1, ut);
+	{
+		struct dh_val	 a[] = { DH_VSTR(df), DH_VSTR(dt) };
+
+		if ((rc = dh_db_exec(&app->db, Q_FRESH_RANGE, a, 2, &fr,
+		    NULL)) != DH_DB_OK)
+			goto out;
+	}
+	{
+		struct dh_val	 a[] = { DH_VSTR(uf), DH_VSTR(ut) };
+
+		if ((rc = dh_db_exec(&app->db, Q_FLUENT_RANGE, a, 2, &lr,
+		    NULL)) != DH_DB_OK)
+			goto out;
+	}
+	cap = (fr != NULL ? fr->nrows : 0) + (lr != NULL ? lr->nrows : 0);
+	if (cap > MAX_ROWS)
+		cap = MAX_ROWS;
+	if (cap > 0 && (b->r = calloc(cap, sizeof(*b->r))) == NULL) {
+		rc = DH_DB_ERR;
+		goto out;
+	}
+	for (size_t i = 0; fr != NULL && i < fr->nrows; i++)
+		if (board_add(b, cap, "freshservice", dh_res_int(fr, i, 0, 0),
+		    dh_res_int(fr, i, 2, 0), dh_res_get(fr, i, 1),
+		    dh_res_int(fr, i, 3, 0)) == -1)
+			break;
+	for (size_t i = 0; lr != NULL && i < lr->nrows; i++)
+		if (board_add(b, cap, "fluent", dh_res_int(lr, i, 0, 0), 0,
+		    dh_res_get(lr, i, 1), dh_res_int(lr, i, 2, 0)) == -1)
+			break;
+	if (b->n > 1)
+		qsort(b->r, b->n, sizeof(*b->r), cmp_row);
+	rc = DH_DB_OK;
+out:
+	dh_result_free(fr);
+	dh_result_free(lr);
+	return rc;
+}
+
+static json_t *
+row_json(const struct row *r)
+{
+	int	 fresh = strcmp(r->source, "freshservice") == 0;
+
+	return json_pack("{s:s,s:o,s:I,s:o,s:s,s:I}",
+	    "name", r->name,
+	    "freshworks_user_id", fresh ? json_integer(r->agent_id) :
+	    json_null(),
+	    "agent_id", (json_int_t)r->agent_id,
+	    "user_id", r->user_id > 0 ? json_integer(r->user_id) : json_null(),
+	    "source", r->source,
+	    "tickets_closed", (json_int_t)r->closed);
+}
+
+static void
+reply_period(struct dh_req *req, const char *period)
+{
+	struct board	 b;
+	struct dh_date	 d;
+	char		 df[11], dt[11];
+	long		 from, to;
+	long long	 total = 0;
+	json_t		*list, *top = json_null();
+	int		 rc;
+
+	period_range(&req->app->cfg, period, &from, &to);
+	if ((rc = board_load(req->app, from, to, &b)) != DH_DB_OK) {
+		dh_reply_db(req, rc);
+		return;
+	}
+	list = json_array();
+	for (size_t i = 0; i < b.n; i++) {
+		json_array_append_new(list, row_json(&b.r[i]));
+		total += b.r[i].closed;
+	}
+	if (b.n > 0) {
+		json_decref(top);
+		top = json_pack("{s:s,s:I,s:s}", "name", b.r[0].name,
+		    "tickets_closed", (json_int_t)b.r[0].closed, "source",
+		    b.r[0].source);
+	}
+	dh_days_to_date(from, &d);
+	dh_date_format(&d, df);
+	dh_days_to_date(to, &d);
+	dh_date_format(&d, dt);
+	dh_reply_json(req, 200, json_pack("{s:s,s:s,s:s,s:s,s:s,s:o,s:I,s:o}",
+	    "date", dt, "period", period, "start", df, "end", dt,
+	    "timezone", dh_closure_zone(&req->app->cfg), "closures", list,
+	    "total", (json_int_t)total, "topCloser", top));
+	free(b.r);
+}
+
+static void
+h_today(struct dh_req *req)
+{
+	reply_period(req, "today");
+}
+
+/* Validate fields of the query string into v; -1 after answering 400. */
+static int
+read_query(struct dh_req *req, struct dh_query *qs,
+    const struct dh_field *f, size_t n, struct dh_fval *v)
+{
+	char	 err[256];
+
+	if (dh_query_parse(qs, req->query, err, sizeof(err)) == -1) {
+		dh_reply_error(req, 400, "%s", err);
+		return -1;
+	}
+	if (dh_query_validate(qs, f, n, v, err, sizeof(err)) == -1) {
+		dh_reply_error(req, 400, "%s", err);
+		dh_query_release(qs);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+h_period(struct dh_req *req)
+{
+	static const struct dh_field fields[] = {
+		{ "period", DH_F_ENUM, 0, 0, periods },
+	};
+	struct dh_fval	 v[DH_ARRAY_LEN(fields)];
+	struct dh_query	 qs;
+	char		 p[16] = "today";
+
+	if (read_query(req, &qs, fields, DH_ARRAY_LEN(fields), v) == -1)
+		return;
+	if (v[0].set)
+		dh_strlcpy(p, v[0].s, sizeof(p));
+	dh_query_release(&qs);
+	reply_period(req, p);
+}
+
+static void
+h_top(struct dh_req *req)
+{
+	static const struct dh_field fields[] = {
+		{ "date", DH_F_DATE, 0, 0, NULL },
+	};
+	struct dh_fval	 v[DH_ARRAY_LEN(fields)];
+	struct dh_query	 qs;
+	struct board	 b;
+	struct dh_date	 d;
+	char		 ds[11];
+	long		 day;
+	json_t		*list;
+	int		 rc;
+
+	if (read_query(req, &qs, fields, DH_ARRAY_LEN(fields), v) == -1)
+		return;
+	day = v[0].set ? dh_date_to_days(&v[0].d) : today_days(&req->app->cfg);
+	dh_query_release(&qs);
+	if ((rc = board_load(req->app, day, day, &b)) != DH_DB_OK) {
+		dh_reply_db(req, rc);
+		return;
+	}
+	list = json_array();
+	for (size_t i = 0; i < b.n && i < TOP_N; i++)
+		json_array_append_new(list, json_pack("{s:s,s:I,s:s}",
+		    "name", b.r[i].name, "tickets_closed",
+		    (json_int_t)b.r[i].closed, "source", b.r[i].source));
+	dh_days_to_date(day, &d);
+	dh_date_format(&d, ds);
+	dh_reply_json(req, 200, json_pack("{s:s,s:o}", "date", ds,
+	    "performers", list));
+	free(b.r);
+}
+
+static int
+cmp_ll(const void *a, const void *b)
+{
+	long long	 x = *(const long long *)a, y = *(const long long *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Sort v[0..n) and return the number of distinct values. */
+static size_t
+distinct(long long *v, size_t n)
+{
+	size_t	 k = 0;
+
+	if (n == 0)
+		return 0;
+	qsort(v, n, sizeof(*v), cmp_ll);
+	for (size_t i = 0; i < n; i++)
+		if (i == 0 || v[i] != v[i - 1])
+			k++;
+	return k;
+}
+
+static void
+h_stats(struct dh_req *req)
+{
+	struct dh_result	*tot = NULL, *days = NULL, *fl = NULL;
+	struct dh_date		 d;
+	const char		*zone = dh_closure_zone(&req->app->cfg);
+	long long		*alldays = NULL, *pairs = NULL, *agents = NULL;
+	long long		 fl_total = 0, fl_today = 0, today;
+	size_t			 nd = 0, nfl, nfd;
+	char			 ts[11];
+	int			 rc;
+
+	today = today_days(&req->app->cfg);
+	dh_days_to_date(today, &d);
+	dh_date_format(&d, ts);
+	{
+		struct dh_val	 a[] = { DH_VSTR(ts) };
+
+		if ((rc = dh_db_exec(&req->app->db, Q_FRESH_TOTALS, a, 1, &tot,
+		    NULL)) != DH_DB_OK)
+			goto fail;
+	}
+	if ((rc = dh_db_exec(&req->app->db, Q_FRESH_DAYS, NULL, 0, &days,
+	    NULL)) != DH_DB_OK ||
+	    (rc = dh_db_exec(&req->app->db, Q_FLUENT_ALL, NULL, 0, &fl,
+	    NULL)) != DH_DB_OK)
+		goto fail;
+	nfd = days != NULL ? days->nrows : 0;
+	nfl = fl != NULL ? fl->nrows : 0;
+	alldays = calloc(nfd + nfl + 1, sizeof(*alldays));
+	pairs = calloc(nfl + 1, sizeof(*pairs));
+	agents = calloc(nfl + 1, sizeof(*agents));
+	if (alldays == NULL || pairs == NULL || agents == NULL) {
+		rc = DH_DB_ERR;
+		goto fail;
+	}
+	for (size_t i = 0; i < nfd; i++)
+		if (dh_date_parse(dh_res_get(days, i, 0), &d) == 0)
+			alldays[nd++] = dh_date_to_days(&d);
+	for (size_t i = 0; i < nfl; i++) {
+		struct dh_wall	 w;
+		int64_t		 utc;
+		long long	 day;
+
+		if (dh_tz_parse(dh_res_get(fl, i, 1), "UTC", &utc) == -1)
+			continue;
+		dh_tz_to_local(zone, utc, &w);
+		d.year = w.year;
+		d.month = w.month;
+		d.day = w.day;
+		day = dh_date_to_days(&d);
+		alldays[nd++] = day;
+		agents[fl_total] = dh_res_int(fl, i, 0, 0);
+		/* One closure record per agent per local day. */
+		pairs[fl_total] = agents[fl_total] * 4000000LL + day;
+		fl_total++;
+		if (day == today)
+			fl_today++;
+	}
+	{
+		long long	 fs_total = dh_res_int(tot, 0, 0, 0);
+		size_t		 nagents;
+		json_t		*o;
+
+		nagents = distinct(agents, (size_t)fl_total);
+
+		o = json_pack("{s:I,s:I,s:I,s:I,s:I,s:s,s:[{s:s,s:I},{s:s,"
+		    "s:I}]}",
+		    "totalClosures", (json_int_t)(fs_total + fl_total),
+		    "closureRecords", (json_int_t)(dh_res_int(tot, 0, 1, 0) +
+		    (long long)distinct(pairs, (size_t)fl_total)),
+		    "daysWithData", (json_int_t)distinct(alldays, nd),
+		    "agents", (json_int_t)(dh_res_int(tot, 0, 2, 0) +
+		    (long long)nagents),
+		    "today", (json_int_t)(dh_res_int(tot, 0, 3, 0) + fl_today),
+		    "timezone", zone,
+		    "bySource",
+		    "source", "freshservice", "tickets_closed",
+		    (json_int_t)fs_total,
+		    "source", "fluent", "tickets_closed", (json_int_t)fl_total);
+		dh_reply_json(req, 200, o);
+	}
+	goto out;
+fail:
+	dh_reply_db(req, rc);
+out:
+	free(alldays);
+	free(pairs);
+	free(agents);
+	dh_result_free(tot);
+	dh_result_free(days);
+	dh_result_free(fl);
+}
+
+static const struct dh_route routes[] = {
+	{ "GET", "/api/tickets/closures/today", DH_AUTH, h_today },
+	{ "GET", "/api/tickets/closures/period", DH_AUTH, h_period },
+	{ "GET", "/api/tickets/top-performers", DH_AUTH, h_top },
+	{ "GET", "/api/tickets/stats", DH_AUTH, h_stats },
+};
+
+static int
+init(struct dh_app *app)
+{
+	if (dh_db_open(&app->db, &app->cfg, sql, Q__MAX) != DH_DB_OK)
+		dh_warn("database not reachable yet: %s", app->db.err);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct dh_app	 app = {
+		.name = "closures",
+		.routes = routes,
+		.nroutes = DH_ARRAY_LEN(routes),
+		.init = init,
+	};
+
+	return dh_fcgi_main(&app, argc, argv);
+}

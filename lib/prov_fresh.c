@@ -1,0 +1,271 @@
+/*
+ * The Freshservice client.  Every URL of a first page is built here with
+ * every parameter explicit; the next pages come from the Link header and
+ * are only followed to the configured host.  Quirks handled: the 30-day
+ * default window (updated_since is always sent), per_page above 100
+ * rejected, 429 with Retry-After, HTML error pages.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "dh_json.h"
+#include "dh_log.h"
+#include "dh_tz.h"
+#include "dh_util.h"
+#include "prov_fresh.h"
+
+int
+dh_fresh_init(struct dh_fresh *f, const struct dh_config *c, char *err,
+    size_t errlen)
+{
+	size_t	 n;
+
+	memset(f, 0, sizeof(*f));
+	f->cfg = c;
+	if (c->fresh_api[0] == '\0' || c->fresh_endpoint[0] == '\0') {
+		snprintf(err, errlen, "Freshservice is not configured "
+		    "(FRESH_API, FRESH_ENDPOINT)");
+		return -1;
+	}
+	if (strncmp(c->fresh_endpoint, "http://", 7) != 0 &&
+	    strncmp(c->fresh_endpoint, "https://", 8) != 0) {
+		snprintf(err, errlen, "FRESH_ENDPOINT: expected an https:// "
+		    "URL such as https://acme.freshservice.com/api/v2/");
+		return -1;
+	}
+	n = strlen(c->fresh_endpoint);
+	if (n + 2 > sizeof(f->base)) {
+		snprintf(err, errlen, "FRESH_ENDPOINT: too long");
+		return -1;
+	}
+	memcpy(f->base, c->fresh_endpoint, n + 1);
+	if (f->base[n - 1] != '/') {
+		f->base[n] = '/';
+		f->base[n + 1] = '\0';
+	}
+	if (dh_http_init(&f->http, (long)c->http_connect_timeout,
+	    (long)c->http_timeout, (int)c->http_retries,
+	    (long)c->http_max_wait) == -1) {
+		snprintf(err, errlen, "curl_easy_init failed");
+		return -1;
+	}
+	return 0;
+}
+
+void
+dh_fresh_free(struct dh_fresh *f)
+{
+	dh_http_free(&f->http);
+}
+
+int
+dh_fresh_tickets_url(const char *base, int64_t since, struct dh_buf *b)
+{
+	char	 t[20];
+
+	dh_tz_format_utc(since, t);
+	t[10] = 'T';
+	dh_buf_reset(b);
+	return dh_buf_printf(b, "%stickets?updated_since=%sZ&include=stats&"
+	    "per_page=%d&page=1", base, t, DH_FRESH_PER_PAGE);
+}
+
+int
+dh_fresh_agents_url(const char *base, struct dh_buf *b)
+{
+	dh_buf_reset(b);
+	return dh_buf_printf(b, "%sagents?per_page=%d&page=1", base,
+	    DH_FRESH_PER_PAGE);
+}
+
+int
+dh_fresh_same_origin(const char *base, const char *url)
+{
+	CURLU	*a = curl_url(), *b = curl_url();
+	char	*pa[3] = { NULL, NULL, NULL };
+	char	*pb[3] = { NULL, NULL, NULL };
+	static const CURLUPart part[3] = { CURLUPART_SCHEME, CURLUPART_HOST,
+	    CURLUPART_PORT };
+	int	 same = 0;
+
+	if (a == NULL || b == NULL ||
+	    curl_url_set(a, CURLUPART_URL, base, 0) != CURLUE_OK ||
+	    curl_url_set(b, CURLUPART_URL, url, 0) != CURLUE_OK)
+		goto out;
+	for (int i = 0; i < 3; i++)
+		if (curl_url_get(a, part[i], &pa[i], CURLU_DEFAULT_PORT) !=
+		    CURLUE_OK ||
+		    curl_url_get(b, part[i], &pb[i], CURLU_DEFAULT_PORT) !=
+		    CURLUE_OK)
+			goto out;
+	same = strcasecmp(pa[0], pb[0]) == 0 && strcasecmp(pa[1], pb[1]) == 0 &&
+	    strcmp(pa[2], pb[2]) == 0;
+out:
+	for (int i = 0; i < 3; i++) {
+		curl_free(pa[i]);
+		curl_free(pb[i]);
+	}
+	curl_url_cleanup(a);
+	curl_url_cleanup(b);
+	return same;
+}
+
+long
+dh_fresh_pace_ms(long remaining, long total, long cost, long max_wait_s)
+{
+	long	 ms;
+
+	if (remaining < 0 || remaining >= 2 * cost || max_wait_s <= 0)
+		return 0;
+	ms = total > 0 ? DH_FRESH_WINDOW_MS * cost / total : 1000;
+	if (ms < 100)
+		ms = 100;
+	if (ms > max_wait_s * 1000)
+		ms = max_wait_s * 1000;
+	return ms;
+}
+
+static void
+pace(struct dh_fresh *f, long cost)
+{
+	struct timespec	 ts;
+	long		 ms;
+
+	ms = dh_fresh_pace_ms(f->http.ratelimit_remaining,
+	    f->http.ratelimit_total, cost, f->http.max_wait_s);
+	if (ms == 0)
+		return;
+	dh_info("freshservice rate limit: %ld of %ld credits left, slowing "
+	    "down %ld ms", f->http.ratelimit_remaining,
+	    f->http.ratelimit_total, ms);
+	f->paced_ms += ms;
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (ms % 1000) * 1000000L;
+	while (nanosleep(&ts, &ts) == -1)
+		continue;
+	/* The window may have rolled over: the old count is stale now. */
+	f->http.ratelimit_remaining = -1;
+}
+
+/* Append the API's own message (description or message) to err. */
+static void
+add_message(const struct dh_http_resp *r, char *err, size_t errlen)
+{
+	json_t		*j;
+	const char	*m = NULL;
+	size_t		 l = strlen(err);
+
+	if (r->body.len == 0 || l + 1 >= errlen)
+		return;
+	if (!dh_http_looks_json(r->body.data, r->body.len)) {
+		snprintf(err + l, errlen - l, " (an HTML page, not JSON)");
+		return;
+	}
+	j = json_loadb(r->body.data, r->body.len, 0, NULL);
+	if (json_is_object(j)) {
+		json_t	*e = json_object_get(j, "errors");
+
+		m = dh_json_str(j, "description");
+		if (m == NULL)
+			m = dh_json_str(j, "message");
+		if (json_is_array(e) && json_array_size(e) > 0) {
+			json_t		*e0 = json_array_get(e, 0);
+			const char	*fld = dh_json_str(e0, "field");
+			const char	*msg = dh_json_str(e0, "message");
+
+			if (fld != NULL && msg != NULL) {
+				snprintf(err + l, errlen - l, ": %.60s: "
+				    "%.60s: %.120s", m != NULL ? m : "error",
+				    fld, msg);
+				m = NULL;
+				l = errlen;
+			}
+		}
+	}
+	if (m != NULL && l + 1 < errlen)
+		snprintf(err + l, errlen - l, ": %.200s", m);
+	json_decref(j);
+}
+
+enum dh_prov_rc
+dh_fresh_get_page(struct dh_fresh *f, const char *url, const char *key,
+    struct dh_fresh_page *pg, char *err, size_t errlen)
+{
+	struct dh_http_resp	 r;
+	json_error_t		 e;
+	enum dh_http_rc		 hr;
+	enum dh_prov_rc		 rc;
+
+	memset(pg, 0, sizeof(*pg));
+	dh_http_resp_init(&r);
+	pace(f, strcmp(key, "tickets") == 0 ? DH_FRESH_LIST_COST : 1);
+	f->requests++;
+	hr = dh_http_get(&f->http, url, f->cfg->fresh_api, "X", &r, err,
+	    errlen);
+	switch (hr) {
+	case DH_HTTP_OK:
+		rc = DH_PROV_OK;
+		break;
+	case DH_HTTP_AUTH:
+		snprintf(err, errlen, "Freshservice rejected the API key "
+		    "(HTTP %ld)", r.status);
+		add_message(&r, err, errlen);
+		rc = DH_PROV_AUTH;
+		goto out;
+	case DH_HTTP_UNREACHABLE:
+	case DH_HTTP_TIMEOUT:
+		rc = DH_PROV_UNREACHABLE;
+		goto out;
+	case DH_HTTP_TRUNCATED:
+	case DH_HTTP_TOO_LARGE:
+		rc = DH_PROV_BAD_ANSWER;
+		goto out;
+	case DH_HTTP_STATUS:
+		add_message(&r, err, errlen);
+		rc = DH_PROV_STATUS;
+		goto out;
+	default:
+		rc = DH_PROV_STATUS;
+		goto out;
+	}
+	rc = DH_PROV_BAD_ANSWER;
+	if (!dh_http_looks_json(r.body.data != NULL ? r.body.data : "",
+	    r.body.len)) {
+		snprintf(err, errlen, "Freshservice %s: the answer is not "
+		    "JSON (%s)", key, r.body.len > 0 && r.body.data[0] == '<' ?
+		    "an HTML page" : "unknown text");
+		goto out;
+	}
+	if ((pg->root = json_loadb(r.body.data, r.body.len, 0, &e)) == NULL) {
+		snprintf(err, errlen, "Freshservice %s: invalid JSON (%s at "
+		    "byte %d)", key, e.text, e.position);
+		goto out;
+	}
+	pg->items = json_object_get(pg->root, key);
+	if (!json_is_array(pg->items)) {
+		snprintf(err, errlen, "Freshservice %s: no \"%s\" array in "
+		    "the answer", key, key);
+		goto out;
+	}
+	if (r.link_next[0] != '\0') {
+		if (!dh_fresh_same_origin(f->base, r.link_next)) {
+			snprintf(err, errlen, "Freshservice %s: the Link "
+			    "header points to another host; not followed",
+			    key);
+			goto out;
+		}
+		dh_strlcpy(pg->next, r.link_next, sizeof(pg->next));
+	}
+	rc = DH_PROV_OK;
+out:
+	if (rc != DH_PROV_OK) {
+		json_decref(pg->root);
+		pg->root = NULL;
+		pg->items = NULL;
+	}
+	dh_http_resp_release(&r);
+	return rc;
+}
