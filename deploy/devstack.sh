@@ -157,13 +157,14 @@ start_programs() {
 		alive "$RUN/$p.pid" && continue
 		n=2
 		[ "$p" = sync ] && n=3
-		"$BIN/fcgi-bin/$p" -c "$CONF" -s "$RUN/$p.sock" -n "$n" \
-		    >>"$LOG/$p.log" 2>&1 &
+		# DESKHUB_WRAP runs each program under a tool (valgrind).
+		${DESKHUB_WRAP:-} "$BIN/fcgi-bin/$p" -c "$CONF" \
+		    -s "$RUN/$p.sock" -n "$n" >>"$LOG/$p.log" 2>&1 &
 		echo $! >"$RUN/$p.pid"
 	done
 	for p in $PROGRAMS; do
 		[ -x "$BIN/fcgi-bin/$p" ] || continue
-		wait_for "[ -S '$RUN/$p.sock' ]" 100 ||
+		wait_for "[ -S '$RUN/$p.sock' ]" 600 ||
 		    die "$p did not start, see $LOG/$p.log"
 	done
 }
