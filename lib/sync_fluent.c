@@ -23,6 +23,7 @@
 
 enum {
 	Q_REAP,
+	Q_ORPHANS,
 	Q_FAIL_RUN,
 	Q_NEW_RUN,
 	Q_CLEAN_STAGING,
@@ -43,6 +44,10 @@ static struct dh_stmt	 q[Q__MAX] = {
 	    "last_sync_at = NOW(3), "
 	    "error_message = 'the sync process stopped before finishing "
 	    "(killed or crashed); nothing was saved' "
+	    "WHERE last_sync_status = 'in_progress' AND id <> COALESCE("
+	    "(SELECT run_id FROM sync_locks WHERE name = 'fluent'), 0)",
+	    NULL, 0 },
+	[Q_ORPHANS] = { "SELECT COUNT(*) FROM fluent_sync_status "
 	    "WHERE last_sync_status = 'in_progress' AND id <> COALESCE("
 	    "(SELECT run_id FROM sync_locks WHERE name = 'fluent'), 0)",
 	    NULL, 0 },
@@ -230,9 +235,20 @@ db_rc(int rc)
 int
 dh_fluent_reap(struct dh_db *db, const struct dh_config *cfg)
 {
-	long long	 holder;
-	int		 alive, rc;
+	struct dh_result	*r = NULL;
+	long long		 holder, orphans;
+	int			 alive, rc;
 
+	/* The common case, nothing to reap, costs two reads and no lock. */
+	if ((rc = dh_lock_peek(db, LOCK_NAME, cfg->sync_stale, &holder,
+	    &alive)) != DH_DB_OK)
+		return rc;
+	if ((rc = dh_db_stmt(db, &q[Q_ORPHANS], NULL, 0, &r, NULL)) != DH_DB_OK)
+		return rc;
+	orphans = dh_res_int(r, 0, 0, 0);
+	dh_result_free(r);
+	if ((holder == 0 || alive) && orphans == 0)
+		return DH_DB_OK;
 	if ((rc = dh_db_begin(db)) != DH_DB_OK)
 		return rc;
 	rc = dh_lock_inspect(db, LOCK_NAME, cfg->sync_stale, &holder, &alive);

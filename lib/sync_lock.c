@@ -9,6 +9,7 @@
 #include "sync_lock.h"
 
 enum {
+	Q_PEEK,
 	Q_INSPECT,
 	Q_TAKE,
 	Q_BEAT,
@@ -17,6 +18,12 @@ enum {
 };
 
 static struct dh_stmt	 q[Q__MAX] = {
+	[Q_PEEK] = { "SELECT COALESCE(l.run_id, 0), "
+	    "l.holder_server = CONCAT(@@hostname, ':', @@port), "
+	    "EXISTS (SELECT 1 FROM information_schema.PROCESSLIST p "
+	    "WHERE p.ID = l.holder_conn), "
+	    "COALESCE(TIMESTAMPDIFF(SECOND, l.heartbeat_at, NOW(3)), 0) "
+	    "FROM sync_locks l WHERE l.name = ?", NULL, 0 },
 	[Q_INSPECT] = { "SELECT COALESCE(l.run_id, 0), "
 	    "l.holder_server = CONCAT(@@hostname, ':', @@port), "
 	    "EXISTS (SELECT 1 FROM information_schema.PROCESSLIST p "
@@ -36,8 +43,8 @@ static struct dh_stmt	 q[Q__MAX] = {
 	    "WHERE name = ? AND run_id = ?", NULL, 0 },
 };
 
-int
-dh_lock_inspect(struct dh_db *db, const char *name, long long stale_s,
+static int
+inspect(struct dh_db *db, unsigned which, const char *name, long long stale_s,
     long long *holder_run, int *alive)
 {
 	struct dh_val		 a[] = { DH_VSTR(name) };
@@ -46,7 +53,7 @@ dh_lock_inspect(struct dh_db *db, const char *name, long long stale_s,
 
 	*holder_run = 0;
 	*alive = 0;
-	rc = dh_db_stmt(db, &q[Q_INSPECT], a, 1, &r, NULL);
+	rc = dh_db_stmt(db, &q[which], a, 1, &r, NULL);
 	if (rc != DH_DB_OK)
 		goto out;
 	if (r == NULL || r->nrows != 1) {
@@ -63,6 +70,20 @@ dh_lock_inspect(struct dh_db *db, const char *name, long long stale_s,
 out:
 	dh_result_free(r);
 	return rc;
+}
+
+int
+dh_lock_inspect(struct dh_db *db, const char *name, long long stale_s,
+    long long *holder_run, int *alive)
+{
+	return inspect(db, Q_INSPECT, name, stale_s, holder_run, alive);
+}
+
+int
+dh_lock_peek(struct dh_db *db, const char *name, long long stale_s,
+    long long *holder_run, int *alive)
+{
+	return inspect(db, Q_PEEK, name, stale_s, holder_run, alive);
 }
 
 int

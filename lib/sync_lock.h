@@ -17,6 +17,9 @@
  */
 int	 dh_lock_inspect(struct dh_db *, const char *name, long long stale_s,
 	    long long *holder_run, int *alive);
+/* The same without locking the row, outside a transaction: cheap. */
+int	 dh_lock_peek(struct dh_db *, const char *name, long long stale_s,
+	    long long *holder_run, int *alive);
 /* Inside the same transaction: give the lease to run_id. */
 int	 dh_lock_take(struct dh_db *, const char *name, long long run_id);
 /*
