@@ -71,6 +71,10 @@ enum {
 	Q_REQUESTS_COUNT,
 	Q_PATCH,
 	Q_GET_REQUEST,
+	Q_AFTER_DATE_ASC,	/* keyset pages: after a cursor */
+	Q_AFTER_DATE_DESC,
+	Q_AFTER_ID_ASC,
+	Q_AFTER_ID_DESC,
 	Q_LIST_FIRST,	/* SORT__MAX * 2 list statements follow */
 	Q__MAX = Q_LIST_FIRST + SORT__MAX * 2
 };
@@ -94,6 +98,19 @@ static const char *sql[Q__MAX] = {
 	    "category_edited = IF(?, 1, category_edited) WHERE id = ?",
 	[Q_GET_REQUEST] = "SELECT " REQUEST_COLS " FROM requests r "
 	    "WHERE r.id = ?",
+	/* The date <= / >= bound lets the optimizer range-scan the index. */
+	[Q_AFTER_DATE_ASC] = "SELECT " REQUEST_COLS " FROM requests r"
+	    REQUEST_WHERE "AND r.date >= ? AND (r.date > ? OR (r.time > ? "
+	    "OR (r.time = ? AND r.id > ?))) ORDER BY r.date, r.time, r.id "
+	    "LIMIT ?",
+	[Q_AFTER_DATE_DESC] = "SELECT " REQUEST_COLS " FROM requests r"
+	    REQUEST_WHERE "AND r.date <= ? AND (r.date < ? OR (r.time < ? "
+	    "OR (r.time = ? AND r.id < ?))) ORDER BY r.date DESC, "
+	    "r.time DESC, r.id DESC LIMIT ?",
+	[Q_AFTER_ID_ASC] = "SELECT " REQUEST_COLS " FROM requests r"
+	    REQUEST_WHERE "AND r.id > ? ORDER BY r.id LIMIT ?",
+	[Q_AFTER_ID_DESC] = "SELECT " REQUEST_COLS " FROM requests r"
+	    REQUEST_WHERE "AND r.id < ? ORDER BY r.id DESC LIMIT ?",
 };
 
 /* Room for the generated list statements. */
@@ -166,11 +183,37 @@ like_pattern(const char *s, char *out, size_t cap)
 	return 0;
 }
 
+/*
+ * A keyset cursor: "YYYY-MM-DD.HH:MM:SS.ID" after a page sorted by date,
+ * "ID" after a page sorted by id.  0, or -1 when malformed.
+ */
+static int
+parse_cursor(const char *c, int sort, char *date, char *time, long long *id)
+{
+	struct dh_date	 d;
+
+	if (sort == SORT_ID)
+		return dh_parse_ll(c, 1, 9223372036854775807LL, id);
+	if (strlen(c) < 21 || c[10] != '.' || c[19] != '.')
+		return -1;
+	memcpy(date, c, 10);
+	date[10] = '\0';
+	memcpy(time, c + 11, 8);
+	time[8] = '\0';
+	if (dh_date_parse(date, &d) == -1)
+		return -1;
+	for (int i = 0; i < 8; i++)
+		if ((i == 2 || i == 5) ? time[i] != ':' :
+		    (time[i] < '0' || time[i] > '9'))
+			return -1;
+	return dh_parse_ll(c + 20, 1, 9223372036854775807LL, id);
+}
+
 static void
 h_requests(struct dh_req *req)
 {
 	enum { F_SOURCE, F_URGENCY, F_CATEGORY, F_FROM, F_TO, F_Q, F_STATUS,
-	    F_SORT, F_ORDER, F_LIMIT, F_OFFSET };
+	    F_SORT, F_ORDER, F_LIMIT, F_OFFSET, F_CURSOR };
 	static const struct dh_field fields[] = {
 		[F_SOURCE] = { "source", DH_F_ENUM, 0, 0, sources },
 		[F_URGENCY] = { "urgency", DH_F_ENUM, 0, 0, urgencies },
@@ -183,13 +226,16 @@ h_requests(struct dh_req *req)
 		[F_ORDER] = { "order", DH_F_ENUM, 0, 0, orders },
 		[F_LIMIT] = { "limit", DH_F_INT, 1, 500, NULL },
 		[F_OFFSET] = { "offset", DH_F_INT, 0, 100000000, NULL },
+		[F_CURSOR] = { "cursor", DH_F_STR, 0, 64, NULL },
 	};
 	struct dh_fval		 v[DH_ARRAY_LEN(fields)];
-	struct dh_val		 a[NFILTERS * 2 + 2];
+	struct dh_val		 a[NFILTERS * 2 + 6];
 	struct dh_query		 qs;
 	struct dh_result	*r = NULL, *cnt = NULL;
-	char			 err[256], like[512];
-	long long		 limit, offset;
+	char			 err[256], like[512], cdate[11], ctime[9];
+	char			 next[64] = "";
+	long long		 limit, offset, cid = 0;
+	size_t			 na;
 	unsigned		 stmt;
 	int			 rc, sort, desc;
 	json_t			*o;
@@ -224,10 +270,42 @@ h_requests(struct dh_req *req)
 	offset = v[F_OFFSET].set ? v[F_OFFSET].i : 0;
 	sort = v[F_SORT].set ? (int)v[F_SORT].i : SORT_DATE;
 	desc = v[F_ORDER].set ? v[F_ORDER].i == 1 : 1;
-	stmt = Q_LIST_FIRST + (unsigned)sort * 2 + (unsigned)desc;
-	a[NFILTERS * 2] = DH_VINT(limit);
-	a[NFILTERS * 2 + 1] = DH_VINT(offset);
-	rc = dh_db_exec(&req->app->db, stmt, a, NFILTERS * 2 + 2, &r, NULL);
+	na = NFILTERS * 2;
+	if (v[F_CURSOR].set) {
+		if (sort != SORT_DATE && sort != SORT_ID) {
+			dh_reply_error(req, 400, "cursor: only with sort=date or "
+			    "sort=id");
+			goto out;
+		}
+		if (v[F_OFFSET].set) {
+			dh_reply_error(req, 400, "cursor: give a cursor or an "
+			    "offset, not both");
+			goto out;
+		}
+		if (parse_cursor(v[F_CURSOR].s, sort, cdate, ctime,
+		    &cid) == -1) {
+			dh_reply_error(req, 400, "cursor: not a cursor from "
+			    "nextCursor");
+			goto out;
+		}
+		if (sort == SORT_DATE) {
+			stmt = desc ? Q_AFTER_DATE_DESC : Q_AFTER_DATE_ASC;
+			a[na++] = DH_VSTR(cdate);
+			a[na++] = DH_VSTR(cdate);
+			a[na++] = DH_VSTR(ctime);
+			a[na++] = DH_VSTR(ctime);
+			a[na++] = DH_VINT(cid);
+		} else {
+			stmt = desc ? Q_AFTER_ID_DESC : Q_AFTER_ID_ASC;
+			a[na++] = DH_VINT(cid);
+		}
+		a[na++] = DH_VINT(limit);
+	} else {
+		stmt = Q_LIST_FIRST + (unsigned)sort * 2 + (unsigned)desc;
+		a[na++] = DH_VINT(limit);
+		a[na++] = DH_VINT(offset);
+	}
+	rc = dh_db_exec(&req->app->db, stmt, a, na, &r, NULL);
 	if (rc == DH_DB_OK)
 		rc = dh_db_exec(&req->app->db, Q_REQUESTS_COUNT, a,
 		    NFILTERS * 2, &cnt, NULL);
@@ -235,10 +313,23 @@ h_requests(struct dh_req *req)
 		dh_reply_db(req, rc);
 		goto out;
 	}
-	o = json_pack("{s:o,s:I,s:I,s:I,s:s,s:s}", "requests", dh_res_json(r),
-	    "total", (json_int_t)dh_res_int(cnt, 0, 0, 0),
+	/* Deep pages are cheap through the cursor of the last row. */
+	if (r != NULL && (long long)r->nrows == limit && r->nrows > 0) {
+		size_t	 last = r->nrows - 1;
+
+		if (sort == SORT_DATE)
+			snprintf(next, sizeof(next), "%s.%s.%s",
+			    dh_res_get(r, last, 1), dh_res_get(r, last, 2),
+			    dh_res_get(r, last, 0));
+		else if (sort == SORT_ID)
+			snprintf(next, sizeof(next), "%s",
+			    dh_res_get(r, last, 0));
+	}
+	o = json_pack("{s:o,s:I,s:I,s:I,s:s,s:s,s:o}", "requests",
+	    dh_res_json(r), "total", (json_int_t)dh_res_int(cnt, 0, 0, 0),
 	    "limit", (json_int_t)limit, "offset", (json_int_t)offset,
-	    "sort", sort_names[sort], "order", desc ? "desc" : "asc");
+	    "sort", sort_names[sort], "order", desc ? "desc" : "asc",
+	    "nextCursor", next[0] != '\0' ? json_string(next) : json_null());
 	dh_reply_json(req, 200, o);
 out:
 	dh_result_free(r);

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# The request list: filters, sorting, offset pages and keyset cursors.
+. "$(dirname "$0")/../lib.sh"
+
+reset_db
+fluent_ctl reset '{"tickets":230,"now":"2026-11-20T12:00:00Z","spacing_minutes":30}'
+fluent_ctl fault '{"clear":true}'
+sync_fluent '{"dateFilter":"2020-01-01"}'
+
+t_case "the list is newest first with total, limit and offset"
+http GET "/api/requests?limit=10"
+t_eq "$STATUS" 200 status
+t_eq "$(jqb '.total')" 230 total
+t_eq "$(jqb '.requests | length')" 10 rows
+t_eq "$(jqb '[.requests[] | .date + " " + .time] | . == (sort | reverse)')" true "sorted newest first"
+t_match "$(jqb '.nextCursor')" '^[0-9]{4}-[0-9]{2}-[0-9]{2}\.[0-9:]{8}\.[0-9]+$' nextCursor
+
+t_case "walking with nextCursor gives the same rows as offsets"
+ids_cursor=""
+cur=""
+for _ in $(seq 1 10); do
+	http GET "/api/requests?limit=50${cur:+&cursor=$cur}"
+	ids_cursor="$ids_cursor $(jqb '[.requests[].id] | join(" ")')"
+	cur=$(jqb '.nextCursor // empty')
+	[ -z "$cur" ] && break
+done
+ids_offset=""
+for off in 0 50 100 150 200; do
+	http GET "/api/requests?limit=50&offset=$off"
+	ids_offset="$ids_offset $(jqb '[.requests[].id] | join(" ")')"
+done
+t_eq "$(echo $ids_cursor | wc -w)" 230 "rows seen through cursors"
+t_eq "$(echo $ids_cursor)" "$(echo $ids_offset)" "same order"
+
+t_case "cursor by id, ascending, with a filter"
+http GET "/api/requests?sort=id&order=asc&limit=5&urgency=HIGH"
+first=$(jqb '[.requests[].id] | join(",")')
+cur=$(jqb '.nextCursor')
+http GET "/api/requests?sort=id&order=asc&limit=5&urgency=HIGH&cursor=$cur"
+t_eq "$(jqb '[.requests[] | select(.urgency != "HIGH")] | length')" 0 "filter kept"
+t_eq "$(jqb --arg c "$cur" '[.requests[].id | select(. <= ($c | tonumber))] | length')" 0 "after the cursor"
+
+t_case "filters: source, urgency, category, dates, text"
+http GET "/api/requests?source=fluent&urgency=LOW&limit=500"
+t_eq "$(jqb '[.requests[] | select(.urgency != "LOW" or .source != "fluent")] | length')" 0 "source and urgency"
+t_eq "$(jqb '.total')" "$(sql "SELECT COUNT(*) FROM requests WHERE urgency='LOW'")" "total follows the filter"
+http GET "/api/requests?category=Hosting&limit=500"
+t_eq "$(jqb '.total')" "$(sql "SELECT COUNT(*) FROM requests WHERE category='Hosting'")" category
+d=$(sql "SELECT MAX(date) FROM requests")
+http GET "/api/requests?date_from=$d&date_to=$d&limit=500"
+t_eq "$(jqb '.total')" "$(sql "SELECT COUNT(*) FROM requests WHERE date='$d'")" "date range"
+t_eq "$(jqb "[.requests[] | select(.date != \"$d\")] | length")" 0 "only that day"
+http GET "/api/requests?q=100%25&limit=500"
+t_eq "$(jqb '.total')" "$(sql "SELECT COUNT(*) FROM requests WHERE description LIKE '%100!%%' ESCAPE '!'")" "a % in the search is literal"
+
+t_case "sorting by each column"
+for s in urgency category hours source description website_url id date; do
+	http GET "/api/requests?sort=$s&order=asc&limit=3"
+	[ "$STATUS" = 200 ] || t_fail "sort=$s: $STATUS"
+	[ "$(jqb '.sort')" = "$s" ] || t_fail "sort=$s echoed"
+done
+
+t_case "bad cursors"
+for c in "x" "2026-11-20.10:00:00" "2026-13-20.10:00:00.5" "2026-11-20.1a:00:00.5" "2026-11-20.10:00:00.-1"; do
+	http GET "/api/requests?cursor=$c"
+	[ "$STATUS" = 400 ] || t_fail "cursor $c: $STATUS"
+done
+http GET "/api/requests?cursor=5&sort=urgency"
+t_eq "$STATUS" 400 "cursor with another sort"
+http GET "/api/requests?cursor=2026-11-20.10:00:00.5&offset=10"
+t_eq "$STATUS" 400 "cursor and offset"
+t_match "$(jqb .error)" '^cursor: ' "names the field"
+
+t_done
