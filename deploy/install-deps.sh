@@ -1,5 +1,7 @@
 #!/bin/sh
-# Install the Debian packages Deskhub needs, only those missing.
+# Install the Debian packages Deskhub needs, only those missing.  A
+# Node.js installed from elsewhere (with its own npm) is kept: Debian's npm
+# would conflict with it.
 #   deploy/install-deps.sh          build and run (make run)
 #   deploy/install-deps.sh --test   also what the test suites use
 set -eu
@@ -7,12 +9,11 @@ set -eu
 pkgs="build-essential pkg-config libfcgi-dev libcurl4-openssl-dev
 libmariadb-dev libsodium-dev libjansson-dev libcmocka-dev mariadb-server
 mariadb-client nginx curl jq openssl python3 tzdata ca-certificates procps"
+# The dashboard's chart library comes from the npm registry.
+command -v node >/dev/null || pkgs="$pkgs nodejs"
+command -v npm >/dev/null || pkgs="$pkgs npm"
 if [ "${1:-}" = "--test" ]; then
-	pkgs="$pkgs wrk sqlmap clang chromium valgrind"
-	# A Node.js from elsewhere (with its own npm) is fine; Debian's npm
-	# would conflict with it.
-	command -v node >/dev/null || pkgs="$pkgs nodejs"
-	command -v npm >/dev/null || pkgs="$pkgs npm"
+	pkgs="$pkgs wrk sqlmap clang libclang-rt-14-dev chromium valgrind libfcgi-bin"
 fi
 
 missing=""

@@ -251,7 +251,7 @@ handle(struct dh_app *app, FCGX_Request *fr)
 {
 	struct dh_req		 req;
 	const struct dh_route	*rt = NULL;
-	const char		*rid;
+	const char		*rid, *via;
 	char			 allow[128] = "";
 	int64_t			 t0 = dh_now_ms();
 	int			 path_seen = 0, rc;
@@ -313,7 +313,15 @@ handle(struct dh_app *app, FCGX_Request *fr)
 			goto out;
 		}
 		if (rc != 0) {
+			/*
+			 * A refused token is challenged as Bearer only: a
+			 * Basic challenge would make the browser open its
+			 * password dialog over the dashboard.
+			 */
+			via = dh_req_param(&req, "DESKHUB_AUTH_VIA");
 			dh_reply_header(&req, "WWW-Authenticate",
+			    via != NULL && strcmp(via, "bearer") == 0 ?
+			    "Bearer realm=\"Deskhub\", error=\"invalid_token\"" :
 			    "Basic realm=\"Deskhub\", Bearer");
 			dh_reply_error(&req, 401, "authentication required");
 			goto out;

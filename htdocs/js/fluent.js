@@ -103,7 +103,7 @@ function startPolling() {
     try {
       const d = await api('GET', '/api/fluent/status', { auth: false, timeout: 5000 });
       const s = d && d.syncStatus;
-      if (s && s.last_sync_status === 'in_progress') showProgress(s.progress);
+      if (s && s.last_sync_status === 'in_progress') { showProgress(s.progress); renderStatus(d); }
     } catch { /* the next tick tries again */ }
   }, 1000);
 }
@@ -123,8 +123,17 @@ async function watchRun() {
       let d = null;
       try { d = await api('GET', '/api/fluent/status', { auth: false, timeout: 5000 }); } catch { /* retry */ }
       const s = d && d.syncStatus;
-      if (s && s.last_sync_status !== 'in_progress') { renderStatus(d); loadRequests(); break; }
-      if (s) showProgress(s.progress);
+      if (s && s.last_sync_status !== 'in_progress') {
+        renderStatus(d);
+        loadRequests();
+        $('#fluent-sync-error').hidden = true;
+        if (s.last_sync_status === 'success') {
+          notify('success', 'The other FluentSupport sync finished',
+            `Fetched ${fmtNum(s.tickets_fetched)}, added ${fmtNum(s.tickets_added)}, updated ${fmtNum(s.tickets_updated)}, skipped ${fmtNum(s.tickets_skipped)}.`);
+        }
+        break;
+      }
+      if (s) { showProgress(s.progress); renderStatus(d); }
       await new Promise((r) => setTimeout(r, 1500));
     }
   } finally {
@@ -155,8 +164,8 @@ export async function runSync() {
     const msg = syncFailure(e);
     err.textContent = msg.title + ' ' + msg.text;
     err.hidden = false;
-    notify('error', msg.title, msg.text);
     watch = e instanceof ApiError && e.status === 409;
+    notify(watch ? 'warning' : 'error', msg.title, msg.text);
   } finally {
     stopPolling();
     syncing = false;
