@@ -91,14 +91,6 @@ static const struct dh_route routes[] = {
 	{ "GET", "/api/tickets/admin-stats", DH_ADMIN, h_admin_stats },
 };
 
-static int
-init(struct dh_app *app)
-{
-	if (dh_db_open(&app->db, &app->cfg, sql, Q__MAX) != DH_DB_OK)
-		dh_warn("database not reachable yet: %s", app->db.err);
-	return 0;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -106,7 +98,8 @@ main(int argc, char **argv)
 		.name = "admin-stats",
 		.routes = routes,
 		.nroutes = DH_ARRAY_LEN(routes),
-		.init = init,
+		.sql = sql,
+		.nsql = Q__MAX,
 	};
 
 	return dh_fcgi_main(&app, argc, argv);

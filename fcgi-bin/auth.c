@@ -458,8 +458,6 @@ auth_init(struct dh_app *app)
 	const unsigned char	*key;
 	char			 err[256];
 
-	if (dh_db_open(&app->db, &app->cfg, app->sql, app->nsql) == DH_DB_DOWN)
-		dh_warn("database not reachable yet: %s", app->db.err);
 	if (dh_pass_init() == -1) {
 		dh_err("dh_pass_init: out of memory");
 		return -1;

@@ -110,14 +110,6 @@ static const struct dh_route routes[] = {
 	    h_fresh_refresh_mappings },
 };
 
-static int
-init(struct dh_app *app)
-{
-	if (dh_db_open(&app->db, &app->cfg, NULL, 0) != DH_DB_OK)
-		dh_warn("database not reachable yet: %s", app->db.err);
-	return 0;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -125,7 +117,6 @@ main(int argc, char **argv)
 		.name = "sync",
 		.routes = routes,
 		.nroutes = DH_ARRAY_LEN(routes),
-		.init = init,
 	};
 
 	return dh_fcgi_main(&app, argc, argv);

@@ -446,8 +446,8 @@ init(struct dh_app *app)
 			list_sql[s * 2 + d] = b.data;
 			sql[Q_LIST_FIRST + s * 2 + d] = b.data;
 		}
-	if (dh_db_open(&app->db, &app->cfg, sql, Q__MAX) != DH_DB_OK)
-		dh_warn("database not reachable yet: %s", app->db.err);
+	app->sql = (const char *const *)sql;
+	app->nsql = Q__MAX;
 	return 0;
 }
 

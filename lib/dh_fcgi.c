@@ -367,6 +367,10 @@ worker(struct dh_app *app, int fd)
 		dh_err("worker init failed");
 		return 1;
 	}
+	/* A database that is not up yet is retried on every request. */
+	if (app->db.cfg == NULL && dh_db_open(&app->db, &app->cfg, app->sql,
+	    app->nsql) != DH_DB_OK)
+		dh_warn("database not reachable yet: %s", app->db.err);
 	if (FCGX_InitRequest(&fr, fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
 		dh_err("FCGX_InitRequest failed");
 		return 1;

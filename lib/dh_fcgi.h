@@ -71,7 +71,10 @@ struct dh_app {
 	size_t			 nroutes;
 	const char *const	*sql;		/* the program's statements */
 	size_t			 nsql;
-	/* Called in each worker after fork; -1 is fatal for the worker. */
+	/*
+	 * Called in each worker after fork, before the worker opens the
+	 * database with sql[0..nsql); -1 is fatal for the worker.
+	 */
 	int			(*init)(struct dh_app *);
 	void			(*release)(struct dh_app *);
 	struct dh_config	 cfg;
