@@ -235,31 +235,8 @@ db_rc(int rc)
 int
 dh_fluent_reap(struct dh_db *db, const struct dh_config *cfg)
 {
-	struct dh_result	*r = NULL;
-	long long		 holder, orphans;
-	int			 alive, rc;
-
-	/* The common case, nothing to reap, costs two reads and no lock. */
-	if ((rc = dh_lock_peek(db, LOCK_NAME, cfg->sync_stale, &holder,
-	    &alive)) != DH_DB_OK)
-		return rc;
-	if ((rc = dh_db_stmt(db, &q[Q_ORPHANS], NULL, 0, &r, NULL)) != DH_DB_OK)
-		return rc;
-	orphans = dh_res_int(r, 0, 0, 0);
-	dh_result_free(r);
-	if ((holder == 0 || alive) && orphans == 0)
-		return DH_DB_OK;
-	if ((rc = dh_db_begin(db)) != DH_DB_OK)
-		return rc;
-	rc = dh_lock_inspect(db, LOCK_NAME, cfg->sync_stale, &holder, &alive);
-	if (rc == DH_DB_OK && holder != 0 && !alive)
-		rc = dh_lock_release(db, LOCK_NAME, holder);
-	if (rc == DH_DB_OK)
-		rc = dh_db_stmt(db, &q[Q_REAP], NULL, 0, NULL, NULL);
-	if (rc == DH_DB_OK)
-		return dh_db_commit(db);
-	dh_db_rollback(db);
-	return rc;
+	return dh_lock_reap(db, LOCK_NAME, cfg->sync_stale, &q[Q_ORPHANS],
+	    &q[Q_REAP]);
 }
 
 /*
@@ -271,25 +248,18 @@ begin_run(struct dh_db *db, const struct dh_config *cfg, const char *filter,
     struct dh_sync_result *res)
 {
 	char		 host[256] = "";
-	long long	 holder;
-	int		 alive, rc;
+	int		 rc;
 
 	gethostname(host, sizeof(host) - 1);
 	if ((rc = dh_db_begin(db)) != DH_DB_OK)
 		return db_rc(rc);
-	rc = dh_lock_inspect(db, LOCK_NAME, cfg->sync_stale, &holder, &alive);
-	if (rc != DH_DB_OK)
+	if ((rc = dh_lock_claim(db, LOCK_NAME, cfg->sync_stale, &q[Q_REAP],
+	    &res->busy_run)) != DH_DB_OK)
 		goto fail;
-	if (holder != 0 && alive) {
+	if (res->busy_run != 0) {
 		dh_db_rollback(db);
-		res->busy_run = holder;
 		return DH_SYNC_BUSY;
 	}
-	if (holder != 0 &&
-	    (rc = dh_lock_release(db, LOCK_NAME, holder)) != DH_DB_OK)
-		goto fail;
-	if ((rc = dh_db_stmt(db, &q[Q_REAP], NULL, 0, NULL, NULL)) != DH_DB_OK)
-		goto fail;
 	{
 		struct dh_val	 a[] = { DH_VSTR(filter), DH_VSTR(host),
 		    DH_VINT((long long)getpid()) };

@@ -28,6 +28,7 @@
 
 enum {
 	Q_REAP,
+	Q_ORPHANS,
 	Q_LAST,
 	Q_NEW_RUN,
 	Q_PROGRESS,
@@ -51,6 +52,10 @@ static struct dh_stmt	 q[Q__MAX] = {
 	[Q_REAP] = { "UPDATE ticket_sync_runs SET status = 'failed', "
 	    "finished_at = NOW(3), error_message = 'the sync process stopped "
 	    "before finishing (killed or crashed); nothing was saved' "
+	    "WHERE status = 'in_progress' AND id <> COALESCE("
+	    "(SELECT run_id FROM sync_locks WHERE name = 'fresh'), 0)",
+	    NULL, 0 },
+	[Q_ORPHANS] = { "SELECT COUNT(*) FROM ticket_sync_runs "
 	    "WHERE status = 'in_progress' AND id <> COALESCE("
 	    "(SELECT run_id FROM sync_locks WHERE name = 'fresh'), 0)",
 	    NULL, 0 },
@@ -135,20 +140,8 @@ dh_closure_today(const struct dh_config *cfg, char *out)
 int
 dh_closure_reap(struct dh_db *db, const struct dh_config *cfg)
 {
-	long long	 holder;
-	int		 alive, rc;
-
-	if ((rc = dh_db_begin(db)) != DH_DB_OK)
-		return rc;
-	rc = dh_lock_inspect(db, LOCK_NAME, cfg->sync_stale, &holder, &alive);
-	if (rc == DH_DB_OK && holder != 0 && !alive)
-		rc = dh_lock_release(db, LOCK_NAME, holder);
-	if (rc == DH_DB_OK)
-		rc = dh_db_stmt(db, &q[Q_REAP], NULL, 0, NULL, NULL);
-	if (rc == DH_DB_OK)
-		return dh_db_commit(db);
-	dh_db_rollback(db);
-	return rc;
+	return dh_lock_reap(db, LOCK_NAME, cfg->sync_stale, &q[Q_ORPHANS],
+	    &q[Q_REAP]);
 }
 
 /*
@@ -163,18 +156,16 @@ begin_run(struct dh_db *db, const struct dh_config *cfg,
 {
 	struct dh_result	*r = NULL;
 	char			 host[256] = "";
-	long long		 holder;
-	int			 alive, rc;
+	int			 rc;
 
 	gethostname(host, sizeof(host) - 1);
 	if ((rc = dh_db_begin(db)) != DH_DB_OK)
 		return db_rc(rc);
-	rc = dh_lock_inspect(db, LOCK_NAME, cfg->sync_stale, &holder, &alive);
-	if (rc != DH_DB_OK)
+	if ((rc = dh_lock_claim(db, LOCK_NAME, cfg->sync_stale, &q[Q_REAP],
+	    &res->busy_run)) != DH_DB_OK)
 		goto fail;
-	if (holder != 0 && alive) {
+	if (res->busy_run != 0) {
 		dh_db_rollback(db);
-		res->busy_run = holder;
 		return DH_CSYNC_BUSY;
 	}
 	if (!res->forced) {
@@ -194,11 +185,6 @@ begin_run(struct dh_db *db, const struct dh_config *cfg,
 		dh_result_free(r);
 		r = NULL;
 	}
-	if (holder != 0 &&
-	    (rc = dh_lock_release(db, LOCK_NAME, holder)) != DH_DB_OK)
-		goto fail;
-	if ((rc = dh_db_stmt(db, &q[Q_REAP], NULL, 0, NULL, NULL)) != DH_DB_OK)
-		goto fail;
 	{
 		struct dh_val	 a[] = { DH_VSTR(res->date),
 		    DH_VINT(res->forced), DH_VSTR(host),

@@ -117,3 +117,49 @@ dh_lock_release(struct dh_db *db, const char *name, long long run_id)
 
 	return dh_db_stmt(db, &q[Q_RELEASE], a, 2, NULL, NULL);
 }
+
+int
+dh_lock_claim(struct dh_db *db, const char *name, long long stale_s,
+    struct dh_stmt *reap, long long *busy_run)
+{
+	long long	 holder;
+	int		 alive, rc;
+
+	*busy_run = 0;
+	rc = dh_lock_inspect(db, name, stale_s, &holder, &alive);
+	if (rc != DH_DB_OK)
+		return rc;
+	if (holder != 0 && alive) {
+		*busy_run = holder;
+		return DH_DB_OK;
+	}
+	if (holder != 0 && (rc = dh_lock_release(db, name, holder)) != DH_DB_OK)
+		return rc;
+	return dh_db_stmt(db, reap, NULL, 0, NULL, NULL);
+}
+
+int
+dh_lock_reap(struct dh_db *db, const char *name, long long stale_s,
+    struct dh_stmt *orphans, struct dh_stmt *reap)
+{
+	struct dh_result	*r = NULL;
+	long long		 holder, n;
+	int			 alive, rc;
+
+	/* The common case, nothing to reap, costs two reads and no lock. */
+	if ((rc = dh_lock_peek(db, name, stale_s, &holder, &alive)) != DH_DB_OK)
+		return rc;
+	if ((rc = dh_db_stmt(db, orphans, NULL, 0, &r, NULL)) != DH_DB_OK)
+		return rc;
+	n = dh_res_int(r, 0, 0, 0);
+	dh_result_free(r);
+	if ((holder == 0 || alive) && n == 0)
+		return DH_DB_OK;
+	if ((rc = dh_db_begin(db)) != DH_DB_OK)
+		return rc;
+	if ((rc = dh_lock_claim(db, name, stale_s, reap, &holder)) != DH_DB_OK) {
+		dh_db_rollback(db);
+		return rc;
+	}
+	return dh_db_commit(db);
+}

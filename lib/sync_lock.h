@@ -31,4 +31,20 @@ int	 dh_lock_heartbeat(struct dh_db *, const char *name, long long run_id);
 /* Free the lease if run_id holds it. */
 int	 dh_lock_release(struct dh_db *, const char *name, long long run_id);
 
+/*
+ * Inside an open transaction, for a new run: lock the lease row; when a
+ * live run holds it set *busy_run and change nothing; else free a dead
+ * holder's lease and run reap (the kind's "mark runs without the lease
+ * failed" statement).  The caller then records its run and takes the lease.
+ */
+int	 dh_lock_claim(struct dh_db *, const char *name, long long stale_s,
+	    struct dh_stmt *reap, long long *busy_run);
+/*
+ * Outside a transaction: when the lease holder died or runs are left
+ * in_progress (orphans counts them), free the lease and run reap, in one
+ * transaction; otherwise only read.
+ */
+int	 dh_lock_reap(struct dh_db *, const char *name, long long stale_s,
+	    struct dh_stmt *orphans, struct dh_stmt *reap);
+
 #endif

@@ -16,6 +16,9 @@ CONF=$STACK_VAR/deskhub.conf
 USERPW='closures-user-pw-1'
 AUTHJ=(-H 'Content-Type: application/json')
 
+# The FluentSupport closures counted here are only this suite's own.
+reset_db
+
 reset_closures() {
 	sql "DELETE FROM ticket_closure; DELETE FROM ticket_sync_metadata;
 	    DELETE FROM ticket_sync_runs; DELETE FROM freshworks_user_mapping;
