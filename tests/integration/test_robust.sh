@@ -53,8 +53,12 @@ else
 	after_s=$(rss_kb status)
 	echo "    tickets RSS ${before_t} -> ${after_t} KiB, status RSS ${before_s} -> ${after_s} KiB"
 	# Flat: growth under 8 MiB per program after thousands of requests.
-	t_eq "$(( after_t - before_t < 8192 ))" 1 "tickets memory flat"
-	t_eq "$(( after_s - before_s < 8192 ))" 1 "status memory flat"
+	# ASan keeps freed memory in quarantine on purpose, so memory is
+	# judged on the plain build only.
+	if [ -z "${SANITIZE:-}" ]; then
+		t_eq "$(( after_t - before_t < 8192 ))" 1 "tickets memory flat"
+		t_eq "$(( after_s - before_s < 8192 ))" 1 "status memory flat"
+	fi
 fi
 
 t_case "the sync killed with SIGKILL at random points, $KILLS times"
