@@ -117,9 +117,11 @@ int
 dh_tz_parse(const char *s, const char *zone, int64_t *utc)
 {
 	struct dh_wall	 w;
+	struct dh_date	 d;
 	size_t		 n;
 	int		 oh, om;
 	const char	*z;
+	char		 day[11];
 
 	if (s == NULL || (n = strlen(s)) < 19)
 		return -1;
@@ -129,6 +131,11 @@ dh_tz_parse(const char *s, const char *zone, int64_t *utc)
 	    num(s + 11, 2, 0, 23, &w.hour) || s[13] != ':' ||
 	    num(s + 14, 2, 0, 59, &w.min) || s[16] != ':' ||
 	    num(s + 17, 2, 0, 60, &w.sec))
+		return -1;
+	/* The day must exist: mktime and dh_timegm would move 02-31 on. */
+	memcpy(day, s, 10);
+	day[10] = '\0';
+	if (dh_date_parse(day, &d) == -1)
 		return -1;
 	z = s + 19;
 	if (*z == '.') {		/* fractional seconds: ignored */

@@ -151,6 +151,7 @@ int
 dh_html_to_text(const char *h, struct dh_buf *out)
 {
 	struct dh_buf	 raw;
+	size_t		 k;
 	int		 rc = -1, pending = 0;
 
 	dh_buf_init(&raw, DH_DESC_MAX * 2);
@@ -197,8 +198,16 @@ dh_html_to_text(const char *h, struct dh_buf *out)
 		if (out->len > 0 && pending > 0 &&
 		    dh_buf_append(out, pending == 2 ? "\n" : " ", 1) == -1)
 			goto out;
-		if (dh_buf_append(out, &c, 1) == -1)
+		/* A whole UTF-8 sequence at once, so that the cap never
+		 * cuts a character in two. */
+		k = 1;
+		while (i + k < raw.len &&
+		    ((unsigned char)raw.data[i + k] & 0xc0) == 0x80 &&
+		    ((unsigned char)c & 0xc0) == 0xc0)
+			k++;
+		if (dh_buf_append(out, raw.data + i, k) == -1)
 			goto out;
+		i += k - 1;
 		pending = 0;
 	}
 	rc = 0;
@@ -237,6 +246,20 @@ utf8_cut(char *s, size_t n)
 	while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
 		n--;
 	s[n] = '\0';
+}
+
+/* Copy src into dst (cap bytes), cut at a UTF-8 character boundary. */
+static void
+copy_cut(char *dst, const char *src, size_t cap)
+{
+	size_t	 n;
+
+	if (dh_strlcpy(dst, src, cap) == 0)
+		return;
+	n = cap - 1;
+	while (n > 0 && ((unsigned char)src[n] & 0xc0) == 0x80)
+		n--;
+	dst[n] = '\0';
 }
 
 int
@@ -283,7 +306,11 @@ dh_fluent_map(const json_t *o, const char *site_tz, const char *biz_tz,
 	if (s == NULL)
 		s = dh_json_str(o, "subject");
 	t->title = strdup(s != NULL ? s : "");
-	if (t->title == NULL || dh_buf_puts(&d, t->title) == -1)
+	if (t->title == NULL)
+		goto oom;
+	/* The column holds 255 bytes; an absurd title is cut, not fatal. */
+	utf8_cut(t->title, 255);
+	if (dh_buf_puts(&d, t->title) == -1)
 		goto oom;
 	s = dh_json_str(o, "customer_message");
 	if (s == NULL)
@@ -295,10 +322,16 @@ dh_fluent_map(const json_t *o, const char *site_tz, const char *biz_tz,
 		r = dh_html_to_text(s, &txt);
 		if (txt.len > 0 && d.len > 0)
 			r |= dh_buf_append(&d, "\n\n", 2);
-		if (txt.len > 0)
-			r |= dh_buf_append(&d, txt.data,
-			    txt.len > DH_DESC_MAX - d.len ? DH_DESC_MAX - d.len :
-			    txt.len);
+		if (txt.len > 0) {
+			size_t	 take = txt.len > DH_DESC_MAX - d.len ?
+			    DH_DESC_MAX - d.len : txt.len;
+
+			/* Cut at a character boundary, never inside one. */
+			while (take > 0 && take < txt.len &&
+			    ((unsigned char)txt.data[take] & 0xc0) == 0x80)
+				take--;
+			r |= dh_buf_append(&d, txt.data, take);
+		}
 		dh_buf_release(&txt);
 		(void)r;	/* an over-long message is cut, not fatal */
 	}
@@ -307,15 +340,14 @@ dh_fluent_map(const json_t *o, const char *site_tz, const char *biz_tz,
 	utf8_cut(d.data, DH_DESC_MAX);
 	t->description = d.data;
 	dh_buf_init(&d, 0);
-	utf8_cut(t->title, 255);
 
 	prio = dh_json_str(o, "priority");
 	if (prio == NULL)
 		prio = dh_json_str(o, "client_priority");
 	t->urgency = dh_fluent_urgency(prio);
-	dh_strlcpy(t->priority, prio != NULL ? prio : "", sizeof(t->priority));
+	copy_cut(t->priority, prio != NULL ? prio : "", sizeof(t->priority));
 	s = dh_json_str(o, "status");
-	dh_strlcpy(t->status, s != NULL ? s : "unknown", sizeof(t->status));
+	copy_cut(t->status, s != NULL ? s : "unknown", sizeof(t->status));
 
 	prod = json_object_get(o, "product");
 	s = json_is_object(prod) ? dh_json_str(prod, "title") : NULL;

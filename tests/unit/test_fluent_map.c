@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -186,6 +187,31 @@ map_rejects_bad_tickets(void **state)
 	}
 }
 
+/* Regression: a 70 KiB title used to fail the map as "out of memory". */
+static void
+absurd_title_is_cut(void **state)
+{
+	struct dh_fluent_ticket	 t;
+	char			 err[256];
+	json_t			*j;
+	char			*title;
+
+	(void)state;
+	title = malloc(70 * 1024 + 1);
+	assert_non_null(title);
+	memset(title, 'x', 70 * 1024);
+	title[70 * 1024] = '\0';
+	j = json_pack("{s:i,s:s,s:s}", "id", 9, "title", title, "created_at",
+	    "2026-01-01 00:00:00");
+	assert_int_equal(dh_fluent_map(j, "UTC", "UTC", &t, err, sizeof(err)),
+	    0);
+	assert_int_equal(strlen(t.title), 255);
+	assert_int_equal(strlen(t.description), 255);
+	dh_fluent_ticket_release(&t);
+	json_decref(j);
+	free(title);
+}
+
 static void
 page_shapes(void **state)
 {
@@ -226,6 +252,71 @@ page_shapes(void **state)
 	    err, sizeof(err)), -1);
 }
 
+/* Whether s is well-formed UTF-8 (what strict utf8mb4 columns accept). */
+static int
+utf8_ok(const char *s)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+
+	while (*p != '\0') {
+		size_t	 k = *p < 0x80 ? 0 : *p >= 0xf0 ? 3 : *p >= 0xe0 ? 2 :
+		    *p >= 0xc2 ? 1 : 9;
+
+		if (k == 9)
+			return 0;
+		for (size_t i = 1; i <= k; i++)
+			if ((p[i] & 0xc0) != 0x80)
+				return 0;
+		p += k + 1;
+	}
+	return 1;
+}
+
+/*
+ * Regression (fuzz_fluent_page, fuzz_html): text cut to fit a column or
+ * the description cap was cut inside a UTF-8 character, which strict
+ * MariaDB refuses, failing the whole sync.
+ */
+static void
+cuts_keep_utf8_whole(void **state)
+{
+	struct dh_fluent_ticket	 t;
+	struct dh_buf		 b, msg;
+	json_t			*o;
+	char			 err[256], status[64];
+
+	(void)state;
+	/* status and priority: 32-byte columns, 'é' across the cut. */
+	memset(status, 'a', 30);
+	strcpy(status + 30, "\xc3\xa9\xc3\xa9");
+	dh_buf_init(&msg, 200000);
+	assert_int_equal(dh_buf_puts(&msg, "x"), 0);
+	for (int i = 0; i < 40000; i++)
+		assert_int_equal(dh_buf_puts(&msg, "\xc3\xa9"), 0);
+	o = json_pack("{s:i,s:s,s:s,s:s,s:s,s:s}", "id", 5, "created_at",
+	    "2026-03-08T07:00:00Z", "title", "tt", "status", status,
+	    "priority", status + 1, "customer_message", msg.data);
+	assert_non_null(o);
+	assert_int_equal(dh_fluent_map(o, "UTC", "UTC", &t, err, sizeof(err)),
+	    0);
+	assert_true(utf8_ok(t.status));
+	assert_int_equal(strlen(t.status), 30);
+	assert_true(utf8_ok(t.priority));
+	assert_true(utf8_ok(t.description));
+	assert_true(strlen(t.description) <= DH_DESC_MAX);
+	assert_true(strlen(t.description) > DH_DESC_MAX - 4);
+	dh_fluent_ticket_release(&t);
+	json_decref(o);
+
+	/* dh_html_to_text at its cap: whole characters only. */
+	dh_buf_init(&b, DH_DESC_MAX);
+	assert_int_equal(dh_html_to_text(msg.data, &b), -1);
+	assert_true(utf8_ok(b.data));
+	assert_true(b.len >= DH_DESC_MAX - 1);
+	dh_buf_release(&b);
+	dh_buf_release(&msg);
+}
+
 static void
 page_url_keeps_every_parameter(void **state)
 {
@@ -250,8 +341,10 @@ main(void)
 		cmocka_unit_test(map_iso_and_numeric_strings),
 		cmocka_unit_test(map_old_format_and_nulls),
 		cmocka_unit_test(map_rejects_bad_tickets),
+		cmocka_unit_test(absurd_title_is_cut),
 		cmocka_unit_test(page_shapes),
 		cmocka_unit_test(page_url_keeps_every_parameter),
+		cmocka_unit_test(cuts_keep_utf8_whole),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -110,6 +110,12 @@ tz_parse_table(void **state)
 		{ "2026-11-21T25:00:00Z", "UTC", NULL },
 		{ "2026-11-21T10:00:00+0600", "UTC", NULL },
 		{ "2026-11-21T10:00:00 junk", "UTC", NULL },
+		/* Regression (fuzz_dates): days that do not exist were moved
+		 * into the next month instead of refused. */
+		{ "2026-02-31T10:00:00Z", "UTC", NULL },
+		{ "2026-04-31 10:00:00", "America/New_York", NULL },
+		{ "2025-02-29T10:00:00+02:00", "UTC", NULL },
+		{ "2024-02-29T10:00:00+02:00", "UTC", "2024-02-29 08:00:00" },
 	};
 	char		 buf[20];
 	int64_t		 u;
