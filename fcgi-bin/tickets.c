@@ -24,15 +24,43 @@
 	"AS created_at, DATE_FORMAT(r.updated_at, '%Y-%m-%dT%H:%i:%sZ') " \
 	"AS updated_at"
 
-/* Filters bound twice each: (? IS NULL OR col = ?). */
-#define REQUEST_WHERE " WHERE (? IS NULL OR r.source = ?) " \
-	"AND (? IS NULL OR r.urgency = ?) " \
-	"AND (? IS NULL OR r.category = ?) " \
-	"AND (? IS NULL OR r.date >= ?) " \
-	"AND (? IS NULL OR r.date <= ?) " \
-	"AND (? IS NULL OR r.description LIKE ? ESCAPE '!') " \
-	"AND (? IS NULL OR r.status = ?) "
+/*
+ * The list statements are assembled from the constant fragments below,
+ * one per combination of the filters given, sort, order and page kind,
+ * prepared on first use and kept: a filter not given is not in the SQL,
+ * so every statement can use the indexes.  Only values are bound.
+ */
 #define NFILTERS	7
+#define TOTAL_CAP	10000	/* "total" counts at most this many rows */
+
+static const char *const filter_sql[NFILTERS] = {
+	" AND r.source = ?",
+	" AND r.urgency = ?",
+	" AND r.category = ?",
+	" AND r.date >= ?",
+	" AND r.date <= ?",
+	" AND r.description LIKE ? ESCAPE '!'",
+	" AND r.status = ?",
+};
+
+enum page_mode {
+	PAGE_OFFSET,		/* LIMIT ? OFFSET ? */
+	PAGE_AFTER_DATE,	/* keyset: after (date, time, id) */
+	PAGE_AFTER_ID,		/* keyset: after id */
+	PAGE__MAX
+};
+
+/* Keyset conditions, ascending then descending.  The date >= / <= bound
+ * lets the optimizer range-scan the index. */
+static const char *const after_sql[PAGE__MAX][2] = {
+	[PAGE_OFFSET] = { "", "" },
+	[PAGE_AFTER_DATE] = {
+	    " AND r.date >= ? AND (r.date > ? OR r.time > ? OR "
+	    "(r.time = ? AND r.id > ?))",
+	    " AND r.date <= ? AND (r.date < ? OR r.time < ? OR "
+	    "(r.time = ? AND r.id < ?))" },
+	[PAGE_AFTER_ID] = { " AND r.id > ?", " AND r.id < ?" },
+};
 
 enum sort_key {
 	SORT_DATE,
@@ -68,18 +96,12 @@ static const char *const sort_sql[SORT__MAX][2] = {
 
 enum {
 	Q_FLUENT_TICKETS,
-	Q_REQUESTS_COUNT,
 	Q_PATCH,
 	Q_GET_REQUEST,
-	Q_AFTER_DATE_ASC,	/* keyset pages: after a cursor */
-	Q_AFTER_DATE_DESC,
-	Q_AFTER_ID_ASC,
-	Q_AFTER_ID_DESC,
-	Q_LIST_FIRST,	/* SORT__MAX * 2 list statements follow */
-	Q__MAX = Q_LIST_FIRST + SORT__MAX * 2
+	Q__MAX
 };
 
-static const char *sql[Q__MAX] = {
+static const char *const sql[Q__MAX] = {
 	[Q_FLUENT_TICKETS] = "SELECT f.id, f.fluent_id, f.request_id, "
 	    "f.title, f.ticket_status, f.priority, f.product_name, "
 	    "f.customer_name, f.customer_email, f.agent_id, f.agent_name, "
@@ -92,29 +114,95 @@ static const char *sql[Q__MAX] = {
 	    "r.urgency, r.category, r.website_url, r.hours, r.source "
 	    "FROM fluent_tickets f JOIN requests r ON r.id = f.request_id "
 	    "ORDER BY f.fluent_id DESC LIMIT ? OFFSET ?",
-	[Q_REQUESTS_COUNT] = "SELECT COUNT(*) FROM requests r" REQUEST_WHERE,
 	[Q_PATCH] = "UPDATE requests SET hours = IF(?, ?, hours), "
 	    "category = IF(?, ?, category), "
 	    "category_edited = IF(?, 1, category_edited) WHERE id = ?",
 	[Q_GET_REQUEST] = "SELECT " REQUEST_COLS " FROM requests r "
 	    "WHERE r.id = ?",
-	/* The date <= / >= bound lets the optimizer range-scan the index. */
-	[Q_AFTER_DATE_ASC] = "SELECT " REQUEST_COLS " FROM requests r"
-	    REQUEST_WHERE "AND r.date >= ? AND (r.date > ? OR (r.time > ? "
-	    "OR (r.time = ? AND r.id > ?))) ORDER BY r.date, r.time, r.id "
-	    "LIMIT ?",
-	[Q_AFTER_DATE_DESC] = "SELECT " REQUEST_COLS " FROM requests r"
-	    REQUEST_WHERE "AND r.date <= ? AND (r.date < ? OR (r.time < ? "
-	    "OR (r.time = ? AND r.id < ?))) ORDER BY r.date DESC, "
-	    "r.time DESC, r.id DESC LIMIT ?",
-	[Q_AFTER_ID_ASC] = "SELECT " REQUEST_COLS " FROM requests r"
-	    REQUEST_WHERE "AND r.id > ? ORDER BY r.id LIMIT ?",
-	[Q_AFTER_ID_DESC] = "SELECT " REQUEST_COLS " FROM requests r"
-	    REQUEST_WHERE "AND r.id < ? ORDER BY r.id DESC LIMIT ?",
 };
 
-/* Room for the generated list statements. */
-static char	*list_sql[SORT__MAX * 2];
+#define NLISTS	((1u << NFILTERS) * SORT__MAX * 2 * PAGE__MAX)
+
+/* Prepared on first use; released when the worker ends. */
+static struct dh_stmt	*lists[NLISTS];
+static struct dh_stmt	*counts[1u << NFILTERS];
+
+/* A caller-owned statement for a text built from our own fragments. */
+static struct dh_stmt *
+new_stmt(struct dh_buf *b)
+{
+	struct dh_stmt	*st;
+
+	if (b->data == NULL || (st = calloc(1, sizeof(*st))) == NULL) {
+		dh_buf_release(b);
+		return NULL;
+	}
+	st->sql = b->data;
+	return st;
+}
+
+static struct dh_stmt *
+list_stmt(unsigned mask, int sort, int desc, enum page_mode mode)
+{
+	size_t		 k = (((size_t)mask * SORT__MAX + (size_t)sort) * 2 +
+	    (size_t)desc) * PAGE__MAX + (size_t)mode;
+	struct dh_buf	 b;
+	int		 rc;
+
+	if (lists[k] != NULL)
+		return lists[k];
+	dh_buf_init(&b, 8192);
+	rc = dh_buf_puts(&b, "SELECT " REQUEST_COLS " FROM requests r "
+	    "WHERE 1 = 1");
+	for (int i = 0; i < NFILTERS; i++)
+		if (mask & (1u << i))
+			rc |= dh_buf_puts(&b, filter_sql[i]);
+	rc |= dh_buf_puts(&b, after_sql[mode][desc]);
+	rc |= dh_buf_puts(&b, " ORDER BY ");
+	rc |= dh_buf_puts(&b, sort_sql[sort][desc]);
+	rc |= dh_buf_puts(&b, mode == PAGE_OFFSET ? " LIMIT ? OFFSET ?" :
+	    " LIMIT ?");
+	if (rc != 0) {
+		dh_buf_release(&b);
+		return NULL;
+	}
+	return lists[k] = new_stmt(&b);
+}
+
+static struct dh_stmt *
+count_stmt(unsigned mask)
+{
+	struct dh_buf	 b;
+	int		 rc;
+
+	if (counts[mask] != NULL)
+		return counts[mask];
+	dh_buf_init(&b, 4096);
+	rc = dh_buf_puts(&b, "SELECT COUNT(*) FROM (SELECT 1 FROM requests r "
+	    "WHERE 1 = 1");
+	for (int i = 0; i < NFILTERS; i++)
+		if (mask & (1u << i))
+			rc |= dh_buf_puts(&b, filter_sql[i]);
+	rc |= dh_buf_printf(&b, " LIMIT %d) t", TOTAL_CAP + 1);
+	if (rc != 0) {
+		dh_buf_release(&b);
+		return NULL;
+	}
+	return counts[mask] = new_stmt(&b);
+}
+
+static void
+release_stmts(struct dh_stmt **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (v[i] == NULL)
+			continue;
+		dh_stmt_release(v[i]);
+		free((char *)v[i]->sql);
+		free(v[i]);
+		v[i] = NULL;
+	}
+}
 
 static const char *const urgencies[] = { "LOW", "MEDIUM", "HIGH", NULL };
 static const char *const categories[] = { "Support", "Hosting",
@@ -229,14 +317,16 @@ h_requests(struct dh_req *req)
 		[F_CURSOR] = { "cursor", DH_F_STR, 0, 64, NULL },
 	};
 	struct dh_fval		 v[DH_ARRAY_LEN(fields)];
-	struct dh_val		 a[NFILTERS * 2 + 6];
+	struct dh_val		 a[NFILTERS + 6];
+	struct dh_stmt		*list, *count;
 	struct dh_query		 qs;
 	struct dh_result	*r = NULL, *cnt = NULL;
 	char			 err[256], like[512], cdate[11], ctime[9];
 	char			 next[64] = "";
-	long long		 limit, offset, cid = 0;
-	size_t			 na;
-	unsigned		 stmt;
+	long long		 limit, offset, cid = 0, total;
+	size_t			 na = 0, nf;
+	unsigned		 mask = 0;
+	enum page_mode		 mode = PAGE_OFFSET;
 	int			 rc, sort, desc;
 	json_t			*o;
 
@@ -258,19 +348,18 @@ h_requests(struct dh_req *req)
 		dh_reply_error(req, 400, "q: too long");
 		goto out;
 	}
+	/* The filters given, in table order, each bound once. */
 	for (int i = 0; i < NFILTERS; i++) {
-		const char	*s = v[i].set ? v[i].s : NULL;
-
-		if (i == F_Q && s != NULL)
-			s = like;
-		a[i * 2] = DH_VSTR(s);
-		a[i * 2 + 1] = DH_VSTR(s);
+		if (!v[i].set)
+			continue;
+		mask |= 1u << i;
+		a[na++] = DH_VSTR(i == F_Q ? like : v[i].s);
 	}
+	nf = na;
 	limit = v[F_LIMIT].set ? v[F_LIMIT].i : 100;
 	offset = v[F_OFFSET].set ? v[F_OFFSET].i : 0;
 	sort = v[F_SORT].set ? (int)v[F_SORT].i : SORT_DATE;
 	desc = v[F_ORDER].set ? v[F_ORDER].i == 1 : 1;
-	na = NFILTERS * 2;
 	if (v[F_CURSOR].set) {
 		if (sort != SORT_DATE && sort != SORT_ID) {
 			dh_reply_error(req, 400, "cursor: only with sort=date or "
@@ -289,26 +378,30 @@ h_requests(struct dh_req *req)
 			goto out;
 		}
 		if (sort == SORT_DATE) {
-			stmt = desc ? Q_AFTER_DATE_DESC : Q_AFTER_DATE_ASC;
+			mode = PAGE_AFTER_DATE;
 			a[na++] = DH_VSTR(cdate);
 			a[na++] = DH_VSTR(cdate);
 			a[na++] = DH_VSTR(ctime);
 			a[na++] = DH_VSTR(ctime);
 			a[na++] = DH_VINT(cid);
 		} else {
-			stmt = desc ? Q_AFTER_ID_DESC : Q_AFTER_ID_ASC;
+			mode = PAGE_AFTER_ID;
 			a[na++] = DH_VINT(cid);
 		}
 		a[na++] = DH_VINT(limit);
 	} else {
-		stmt = Q_LIST_FIRST + (unsigned)sort * 2 + (unsigned)desc;
 		a[na++] = DH_VINT(limit);
 		a[na++] = DH_VINT(offset);
 	}
-	rc = dh_db_exec(&req->app->db, stmt, a, na, &r, NULL);
+	list = list_stmt(mask, sort, desc, mode);
+	count = count_stmt(mask);
+	if (list == NULL || count == NULL) {
+		dh_reply_error(req, 500, "out of memory");
+		goto out;
+	}
+	rc = dh_db_stmt(&req->app->db, list, a, na, &r, NULL);
 	if (rc == DH_DB_OK)
-		rc = dh_db_exec(&req->app->db, Q_REQUESTS_COUNT, a,
-		    NFILTERS * 2, &cnt, NULL);
+		rc = dh_db_stmt(&req->app->db, count, a, nf, &cnt, NULL);
 	if (rc != DH_DB_OK) {
 		dh_reply_db(req, rc);
 		goto out;
@@ -325,8 +418,12 @@ h_requests(struct dh_req *req)
 			snprintf(next, sizeof(next), "%s",
 			    dh_res_get(r, last, 0));
 	}
-	o = json_pack("{s:o,s:I,s:I,s:I,s:s,s:s,s:o}", "requests",
-	    dh_res_json(r), "total", (json_int_t)dh_res_int(cnt, 0, 0, 0),
+	/* Counting a million rows costs more than the page: total stops at
+	 * TOTAL_CAP and says so. */
+	total = dh_res_int(cnt, 0, 0, 0);
+	o = json_pack("{s:o,s:I,s:b,s:I,s:I,s:s,s:s,s:o}", "requests",
+	    dh_res_json(r), "total", (json_int_t)(total > TOTAL_CAP ?
+	    TOTAL_CAP : total), "totalCapped", total > TOTAL_CAP,
 	    "limit", (json_int_t)limit, "offset", (json_int_t)offset,
 	    "sort", sort_names[sort], "order", desc ? "desc" : "asc",
 	    "nextCursor", next[0] != '\0' ? json_string(next) : json_null());
@@ -430,34 +527,11 @@ static const struct dh_route routes[] = {
 	{ "PATCH", "/api/requests/{id}", DH_AUTH, h_patch_request },
 };
 
-static int
-init(struct dh_app *app)
-{
-	struct dh_buf	 b;
-
-	for (int s = 0; s < SORT__MAX; s++)
-		for (int d = 0; d < 2; d++) {
-			dh_buf_init(&b, 8192);
-			if (dh_buf_puts(&b, "SELECT " REQUEST_COLS
-			    " FROM requests r" REQUEST_WHERE "ORDER BY ") ||
-			    dh_buf_puts(&b, sort_sql[s][d]) ||
-			    dh_buf_puts(&b, " LIMIT ? OFFSET ?"))
-				return -1;
-			list_sql[s * 2 + d] = b.data;
-			sql[Q_LIST_FIRST + s * 2 + d] = b.data;
-		}
-	app->sql = (const char *const *)sql;
-	app->nsql = Q__MAX;
-	return 0;
-}
-
 static void
 release(struct dh_app *app)
 {
-	for (size_t i = 0; i < DH_ARRAY_LEN(list_sql); i++) {
-		free(list_sql[i]);
-		list_sql[i] = NULL;
-	}
+	release_stmts(lists, DH_ARRAY_LEN(lists));
+	release_stmts(counts, DH_ARRAY_LEN(counts));
 }
 
 int
@@ -467,7 +541,8 @@ main(int argc, char **argv)
 		.name = "tickets",
 		.routes = routes,
 		.nroutes = DH_ARRAY_LEN(routes),
-		.init = init,
+		.sql = sql,
+		.nsql = Q__MAX,
 		.release = release,
 	};
 

@@ -11,6 +11,7 @@ const state = {
   limit: 50,
   offset: 0,
   total: 0,
+  capped: false,
   filters: { q: '', source: '', urgency: '', category: '', date_from: '', date_to: '' },
   seq: 0,
   loaded: false,
@@ -61,7 +62,7 @@ export function initRequests() {
 }
 
 function go(offset) {
-  state.offset = Math.max(0, Math.min(offset, Math.max(0, state.total - 1)));
+  state.offset = state.capped ? Math.max(0, offset) : Math.max(0, Math.min(offset, Math.max(0, state.total - 1)));
   loadRequests().then(() => $('#requests-title').scrollIntoView({ block: 'nearest' }));
 }
 
@@ -93,7 +94,9 @@ export async function loadRequests() {
     });
     if (seq !== state.seq) return;
     state.total = Number(data.total) || 0;
-    if (state.offset >= state.total && state.total > 0) {
+    // Past 10,000 rows the server stops counting (totalCapped): page on.
+    state.capped = data.totalCapped === true;
+    if (!state.capped && state.offset >= state.total && state.total > 0) {
       state.offset = Math.floor((state.total - 1) / state.limit) * state.limit;
       return loadRequests();
     }
@@ -116,13 +119,14 @@ function render(rows) {
   const body = clear($('#requests-body'));
   const empty = $('#requests-empty');
   for (const r of rows) body.append(row(r));
-  const from = state.total ? state.offset + 1 : 0;
-  const to = Math.min(state.offset + rows.length, state.total);
-  $('#requests-count').textContent = state.total === 1 ? '1 request' : state.total.toLocaleString() + ' requests';
-  $('#page-info').textContent = state.total ? `Showing ${from}–${to} of ${state.total.toLocaleString()}` : '';
-  const last = state.offset + state.limit >= state.total;
+  const to = state.capped ? state.offset + rows.length : Math.min(state.offset + rows.length, state.total);
+  const of = state.total.toLocaleString() + (state.capped ? '+' : '');
+  $('#requests-count').textContent = state.total === 1 && !state.capped ? '1 request' : of + ' requests';
+  $('#page-info').textContent = rows.length ? `Showing ${state.offset + 1}–${to} of ${of}` : '';
+  const last = state.capped ? rows.length < state.limit : state.offset + state.limit >= state.total;
   $('#page-first').disabled = $('#page-prev').disabled = state.offset === 0;
-  $('#page-next').disabled = $('#page-last').disabled = last;
+  $('#page-next').disabled = last;
+  $('#page-last').disabled = last || state.capped;
   $('#requests-table').hidden = rows.length === 0;
   clear(empty);
   empty.hidden = rows.length !== 0;
