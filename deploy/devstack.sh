@@ -51,7 +51,9 @@ start_mariadb() {
 		    --skip-test-db >"$LOG/mariadb-install.log" 2>&1 ||
 		    die "mariadb-install-db failed, see $LOG/mariadb-install.log"
 	fi
+	mkdir -p "$VAR/tmp"
 	mariadbd --no-defaults --datadir="$VAR/mysql" --socket="$SOCK" \
+	    --tmpdir="$VAR/tmp" \
 	    --pid-file="$RUN/mysqld.pid" --skip-networking \
 	    --log-error="$LOG/mariadb.log" --user="$(id -un)" \
 	    --innodb-buffer-pool-size=256M --innodb-log-file-size=256M \
@@ -155,7 +157,9 @@ start_programs() {
 	for p in $PROGRAMS; do
 		[ -x "$BIN/fcgi-bin/$p" ] || continue
 		alive "$RUN/$p.pid" && continue
-		n=2
+		# Single-threaded workers: enough of them to wait on the
+		# database while others use the CPU.
+		n=${DESKHUB_WORKERS:-4}
 		[ "$p" = sync ] && n=3
 		# DESKHUB_WRAP runs each program under a tool (valgrind).
 		${DESKHUB_WRAP:-} "$BIN/fcgi-bin/$p" -c "$CONF" \

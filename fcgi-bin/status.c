@@ -31,10 +31,10 @@ static const char *const sql[Q__MAX] = {
 	    "IF(finished_at IS NULL, NULL, " ISO("finished_at") ") "
 	    "AS finished_at, pages_fetched, tickets_total "
 	    "FROM fluent_sync_status ORDER BY id DESC LIMIT 1",
-	[Q_TOTAL] = "SELECT COUNT(*) FROM fluent_tickets",
-	[Q_BREAKDOWN] = "SELECT ticket_status, COUNT(*) AS count "
-	    "FROM fluent_tickets GROUP BY ticket_status "
-	    "ORDER BY count DESC, ticket_status",
+	/* As of the last successful sync (sql/004_fluent_stats.sql). */
+	[Q_TOTAL] = "SELECT COALESCE(SUM(count), 0) FROM fluent_ticket_stats",
+	[Q_BREAKDOWN] = "SELECT ticket_status, count "
+	    "FROM fluent_ticket_stats ORDER BY count DESC, ticket_status",
 	[Q_PING] = "SELECT 1",
 };
 

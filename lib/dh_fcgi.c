@@ -25,6 +25,7 @@
 
 #define MAX_WORKERS	64
 #define MAX_HEADERS	4
+#define LISTEN_BACKLOG	1024	/* the kernel caps it at somaxconn */
 
 static volatile sig_atomic_t	 stopping;
 static char			 extra_hdr[MAX_HEADERS][512];
@@ -459,7 +460,7 @@ dh_fcgi_main(struct dh_app *app, int argc, char **argv)
 		return 1;
 	}
 	umask(077);
-	if ((fd = FCGX_OpenSocket(sock, 128)) < 0) {
+	if ((fd = FCGX_OpenSocket(sock, LISTEN_BACKLOG)) < 0) {
 		dh_err("FCGX_OpenSocket %s: %s", sock, strerror(errno));
 		return 1;
 	}

@@ -15,6 +15,27 @@
 
 static char	 cur_zone[128] = "\x01";
 
+/*
+ * A sync converts in two zones at once (the site's and the business one)
+ * and glibc holds one: switching re-reads zoneinfo.  Offsets are cached
+ * per zone and six-hour window of UTC; a window holding a DST change is
+ * not cached (two changes are never six hours apart).
+ */
+#define WINDOW		21600
+#define OFF_SLOTS	4096
+#define MAX_ZONES	8
+
+struct off_slot {
+	int64_t	 window;
+	int	 zone;		/* index in zones[] + 1; 0 is empty */
+	long	 off;
+	int	 fixed;		/* the offset holds for the whole window */
+};
+
+static char		 zones[MAX_ZONES][128];
+static int		 nzones;
+static struct off_slot	 slots[OFF_SLOTS];
+
 static void
 use_zone(const char *zone)
 {
@@ -66,37 +87,95 @@ dh_tz_from_offset(double hours, char *buf, size_t cap)
 	return 0;
 }
 
-void
-dh_tz_to_local(const char *zone, int64_t utc, struct dh_wall *w)
+/* UTC offset of zone at utc, from glibc. */
+static long
+glibc_offset(const char *zone, int64_t utc)
 {
 	struct tm	 tm;
 	time_t		 t = (time_t)utc;
 
 	use_zone(zone);
 	localtime_r(&t, &tm);
-	w->year = tm.tm_year + 1900;
-	w->month = tm.tm_mon + 1;
-	w->day = tm.tm_mday;
-	w->hour = tm.tm_hour;
-	w->min = tm.tm_min;
-	w->sec = tm.tm_sec;
+	return tm.tm_gmtoff;
+}
+
+static int
+zone_index(const char *zone)
+{
+	if (zone == NULL || *zone == '\0')
+		zone = "UTC";
+	for (int i = 0; i < nzones; i++)
+		if (strcmp(zones[i], zone) == 0)
+			return i + 1;
+	if (nzones == MAX_ZONES || strlen(zone) >= sizeof(zones[0]))
+		return 0;
+	dh_strlcpy(zones[nzones], zone, sizeof(zones[0]));
+	return ++nzones;
+}
+
+/* UTC offset of zone at utc, through the window cache. */
+static long
+offset_at(const char *zone, int64_t utc)
+{
+	int64_t		 win = utc >= 0 ? utc / WINDOW : (utc - WINDOW + 1) /
+	    WINDOW;
+	int		 z = zone_index(zone);
+	struct off_slot	*s;
+	long		 a, b;
+
+	if (z == 0)
+		return glibc_offset(zone, utc);
+	s = &slots[(size_t)((uint64_t)(win * 31 + z) % OFF_SLOTS)];
+	if (s->zone == z && s->window == win && s->fixed)
+		return s->off;
+	a = glibc_offset(zone, win * WINDOW);
+	b = glibc_offset(zone, win * WINDOW + WINDOW - 1);
+	s->zone = z;
+	s->window = win;
+	s->off = a;
+	s->fixed = a == b;
+	return a == b ? a : glibc_offset(zone, utc);
+}
+
+void
+dh_tz_to_local(const char *zone, int64_t utc, struct dh_wall *w)
+{
+	struct dh_date	 d;
+	int64_t		 t = utc + offset_at(zone, utc);
+	int64_t		 days = t >= 0 ? t / 86400 : (t - 86399) / 86400;
+	int64_t		 rem = t - days * 86400;
+
+	dh_days_to_date((long)days, &d);
+	w->year = d.year;
+	w->month = d.month;
+	w->day = d.day;
+	w->hour = (int)(rem / 3600);
+	w->min = (int)(rem % 3600 / 60);
+	w->sec = (int)(rem % 60);
 }
 
 int64_t
 dh_tz_from_local(const char *zone, const struct dh_wall *w)
 {
-	struct tm	 tm;
+	int64_t	 t = dh_timegm(w->year, w->month, w->day, w->hour, w->min,
+	    w->sec);
+	long	 oa = offset_at(zone, t - 50400), ob = offset_at(zone, t + 50400);
+	int64_t	 x1 = t - oa, x2 = t - ob;
+	int	 v1, v2;
 
-	use_zone(zone);
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = w->year - 1900;
-	tm.tm_mon = w->month - 1;
-	tm.tm_mday = w->day;
-	tm.tm_hour = w->hour;
-	tm.tm_min = w->min;
-	tm.tm_sec = w->sec;
-	tm.tm_isdst = -1;
-	return (int64_t)mktime(&tm);
+	if (oa == ob)
+		return x1;
+	/*
+	 * A change of offset is near: read the wall time with the offset
+	 * before it and with the one after, and keep what is consistent.
+	 * Both are in an overlap (the first instant wins); neither is in a
+	 * gap (the offset before the change is used).
+	 */
+	v1 = offset_at(zone, x1) == oa;
+	v2 = offset_at(zone, x2) == ob;
+	if (v1 && v2)
+		return x1 < x2 ? x1 : x2;
+	return v2 && !v1 ? x2 : x1;
 }
 
 static int

@@ -38,6 +38,7 @@ struct dh_fluent_ticket {
 	char		*customer_email;
 	char		*raw;		/* compact JSON, sorted keys */
 	char		 hash[65];	/* SHA-256 hex of raw */
+	unsigned char	 hash_bin[32];	/* the same, binary */
 };
 
 /* critical/high/urgent -> HIGH, medium/normal -> MEDIUM, low -> LOW. */

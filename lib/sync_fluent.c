@@ -10,6 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "dh_log.h"
 #include "dh_tz.h"
 #include "dh_util.h"
@@ -33,6 +35,9 @@ enum {
 	Q_INS_TICKETS,
 	Q_UPD_REQUESTS,
 	Q_UPD_TICKETS,
+	Q_KNOWN,
+	Q_STATS_CLEAR,
+	Q_STATS_FILL,
 	Q_FINISH,
 	Q_DROP_STAGING,
 	Q__MAX
@@ -114,6 +119,12 @@ static struct dh_stmt	 q[Q__MAX] = {
 	    "f.raw_data = s.raw_data, f.content_hash = s.content_hash, "
 	    "f.last_synced_run = s.run_id "
 	    "WHERE f.content_hash <> s.content_hash", NULL, 0 },
+	[Q_KNOWN] = { "SELECT fluent_id, content_hash FROM fluent_tickets "
+	    "WHERE fluent_id > ? ORDER BY fluent_id LIMIT 20000", NULL, 0 },
+	[Q_STATS_CLEAR] = { "DELETE FROM fluent_ticket_stats", NULL, 0 },
+	[Q_STATS_FILL] = { "INSERT INTO fluent_ticket_stats (ticket_status, "
+	    "count) SELECT ticket_status, COUNT(*) FROM fluent_tickets "
+	    "GROUP BY ticket_status", NULL, 0 },
 	[Q_FINISH] = { "UPDATE fluent_sync_status SET "
 	    "last_sync_status = 'success', finished_at = NOW(3), "
 	    "last_sync_at = NOW(3), tickets_fetched = ?, tickets_added = ?, "
@@ -226,6 +237,114 @@ out:
 	return rc;
 }
 
+/*
+ * The tickets already stored, by fluent_id, with their content hash: the
+ * sync stages only tickets that are new or changed, and counts the rest as
+ * skipped without writing them.  It also remembers which ids this run has
+ * seen, so a ticket that moved to the next page while paging counts once.
+ */
+struct known_ent {
+	long long	 id;		/* 0: empty slot */
+	unsigned char	 hash[32];
+	unsigned char	 stored;	/* in fluent_tickets */
+	unsigned char	 seen;		/* met in this run */
+};
+
+struct known_set {
+	struct known_ent	*e;
+	size_t			 cap;	/* a power of two */
+	size_t			 n;
+};
+
+#define KNOWN_MAX	(16u * 1024 * 1024)	/* entries; bounded */
+
+static void
+known_free(struct known_set *k)
+{
+	free(k->e);
+	memset(k, 0, sizeof(*k));
+}
+
+static struct known_ent *
+known_slot(struct known_set *k, long long id)
+{
+	size_t	 i = (size_t)((unsigned long long)id * 0x9e3779b97f4a7c15ULL)
+	    & (k->cap - 1);
+
+	while (k->e[i].id != 0 && k->e[i].id != id)
+		i = (i + 1) & (k->cap - 1);
+	return &k->e[i];
+}
+
+/* Find or add id; NULL when the set cannot grow. */
+static struct known_ent *
+known_get(struct known_set *k, long long id)
+{
+	struct known_ent	*e;
+
+	if (k->n * 2 + 2 >= k->cap) {
+		struct known_set	 g;
+
+		if (k->cap >= KNOWN_MAX)
+			return NULL;
+		g.cap = k->cap ? k->cap * 2 : 4096;
+		g.n = 0;
+		if ((g.e = calloc(g.cap, sizeof(*g.e))) == NULL)
+			return NULL;
+		for (size_t i = 0; i < k->cap; i++)
+			if (k->e[i].id != 0) {
+				*known_slot(&g, k->e[i].id) = k->e[i];
+				g.n++;
+			}
+		free(k->e);
+		*k = g;
+	}
+	e = known_slot(k, id);
+	if (e->id == 0) {
+		e->id = id;
+		k->n++;
+	}
+	return e;
+}
+
+/* Read every stored (fluent_id, content_hash), 20,000 rows at a time. */
+static int
+known_load(struct dh_db *db, struct known_set *k)
+{
+	struct dh_result	*r = NULL;
+	struct known_ent	*e;
+	long long		 after = 0;
+	const char		*h;
+	int			 rc;
+
+	for (;;) {
+		struct dh_val	 a[] = { DH_VINT(after) };
+
+		if ((rc = dh_db_stmt(db, &q[Q_KNOWN], a, 1, &r,
+		    NULL)) != DH_DB_OK)
+			return rc;
+		if (r == NULL || r->nrows == 0)
+			break;
+		for (size_t i = 0; i < r->nrows; i++) {
+			after = dh_res_int(r, i, 0, 0);
+			h = dh_res_get(r, i, 1);
+			if ((e = known_get(k, after)) == NULL) {
+				dh_result_free(r);
+				return DH_DB_ERR;
+			}
+			e->stored = 1;
+			if (h == NULL || sodium_hex2bin(e->hash,
+			    sizeof(e->hash), h, strlen(h), NULL, NULL,
+			    NULL) != 0)
+				memset(e->hash, 0, sizeof(e->hash));
+		}
+		dh_result_free(r);
+		r = NULL;
+	}
+	dh_result_free(r);
+	return DH_DB_OK;
+}
+
 static enum dh_sync_rc
 db_rc(int rc)
 {
@@ -308,7 +427,7 @@ merge(struct dh_db *db, struct dh_sync_result *res)
 		return rc;
 	if ((rc = dh_db_stmt(db, &q[Q_COUNT], run, 1, &r, NULL)) != DH_DB_OK)
 		goto fail;
-	res->fetched = dh_res_int(r, 0, 0, 0);
+	/* fetched and the unchanged ones were counted while paging. */
 	res->added = dh_res_int(r, 0, 1, 0);
 	res->updated = dh_res_int(r, 0, 2, 0);
 	res->skipped = res->fetched - res->added - res->updated;
@@ -324,6 +443,11 @@ merge(struct dh_db *db, struct dh_sync_result *res)
 	    NULL)) != DH_DB_OK ||
 	    (rc = dh_db_stmt(db, &q[Q_UPD_TICKETS], run, 1, NULL,
 	    NULL)) != DH_DB_OK))
+		goto fail;
+	if ((rc = dh_db_stmt(db, &q[Q_STATS_CLEAR], NULL, 0, NULL,
+	    NULL)) != DH_DB_OK ||
+	    (rc = dh_db_stmt(db, &q[Q_STATS_FILL], NULL, 0, NULL,
+	    NULL)) != DH_DB_OK)
 		goto fail;
 	res->duration_ms = dh_now_ms() - res->started_ms;
 	{
@@ -360,6 +484,7 @@ prov_rc(enum dh_prov_rc p)
 
 /* What a fetch carries from page to page. */
 struct fetch_state {
+	struct known_set known;
 	char		 site_tz[128];
 	char		 biz_tz[128];
 	const char	*filter;
@@ -379,6 +504,7 @@ process_page(struct dh_db *db, struct dh_sync_result *res,
     size_t errlen)
 {
 	struct dh_fluent_ticket	*t = NULL;
+	struct known_ent	*e;
 	char			 merr[256];
 	enum dh_sync_rc		 rc = DH_SYNC_OK;
 	size_t			 n, kept = 0;
@@ -404,19 +530,36 @@ process_page(struct dh_db *db, struct dh_sync_result *res,
 			rc = DH_SYNC_PROVIDER;
 			goto out;
 		}
-		if (strcmp(t[kept].date, st->filter) >= 0)
-			kept++;
-		else {
+		if (strcmp(t[kept].date, st->filter) < 0) {
 			dh_fluent_ticket_release(&t[kept]);
 			st->done = 1;
+			continue;
 		}
+		if ((e = known_get(&st->known, t[kept].id)) == NULL) {
+			snprintf(err, errlen, "out of memory");
+			rc = DH_SYNC_DB;
+			goto out;
+		}
+		if (e->seen) {
+			/* Met on an earlier page already. */
+			dh_fluent_ticket_release(&t[kept]);
+			continue;
+		}
+		e->seen = 1;
+		res->fetched++;
+		if (e->stored && memcmp(e->hash, t[kept].hash_bin,
+		    sizeof(e->hash)) == 0) {
+			/* Unchanged: counted as skipped, not written. */
+			dh_fluent_ticket_release(&t[kept]);
+			continue;
+		}
+		kept++;
 	}
 	if (kept > 0 && (dbrc = stage(db, res->run_id, t, kept)) != DH_DB_OK) {
 		snprintf(err, errlen, "%s", db->err);
 		rc = db_rc(dbrc);
 		goto out;
 	}
-	res->fetched += (long long)kept;
 	if (pg->last_page >= 0 && page >= pg->last_page)
 		st->done = 1;
 	{
@@ -456,6 +599,7 @@ fetch(struct dh_db *db, const struct dh_config *cfg, struct dh_fluent *f,
 	enum dh_sync_rc		 rc = DH_SYNC_OK;
 	long			 page = 1, last = -1;
 	size_t			 n, i, width;
+	int			 dbrc;
 
 	memset(&st, 0, sizeof(st));
 	st.filter = filter;
@@ -463,6 +607,12 @@ fetch(struct dh_db *db, const struct dh_config *cfg, struct dh_fluent *f,
 	pr = dh_fluent_site_tz(f, st.site_tz, sizeof(st.site_tz), err, errlen);
 	if (pr == DH_PROV_AUTH || pr == DH_PROV_UNREACHABLE)
 		return prov_rc(pr);
+	if ((dbrc = known_load(db, &st.known)) != DH_DB_OK) {
+		snprintf(err, errlen, "reading the stored tickets: %s",
+		    db->err[0] ? db->err : "out of memory");
+		rc = db_rc(dbrc);
+		goto out;
+	}
 	if (pr != DH_PROV_OK) {
 		dh_warn("site timezone unknown (%s), reading local times as "
 		    "UTC", err);
@@ -488,8 +638,10 @@ fetch(struct dh_db *db, const struct dh_config *cfg, struct dh_fluent *f,
 		else
 			pr = dh_fluent_get_pages(f, page, n,
 			    (long)cfg->fluent_per_page, pg, err, errlen);
-		if (pr != DH_PROV_OK)
-			return prov_rc(pr);
+		if (pr != DH_PROV_OK) {
+			rc = prov_rc(pr);
+			goto out;
+		}
 		for (i = 0; i < n; i++) {
 			if (rc == DH_SYNC_OK && !st.done) {
 				if (pg[i].last_page >= 0)
@@ -500,10 +652,12 @@ fetch(struct dh_db *db, const struct dh_config *cfg, struct dh_fluent *f,
 			json_decref(pg[i].root);
 		}
 		if (rc != DH_SYNC_OK)
-			return rc;
+			goto out;
 		page += (long)n;
 	}
-	return DH_SYNC_OK;
+out:
+	known_free(&st.known);
+	return rc;
 }
 
 enum dh_sync_rc

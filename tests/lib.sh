@@ -105,6 +105,7 @@ fluent_stats() { curl -sS --max-time 10 "$FLUENT_FAKE/__control/stats"; }
 
 reset_db() {
 	sql "DELETE FROM fluent_sync_staging; DELETE FROM fluent_tickets;
+	    DELETE FROM fluent_ticket_stats;
 	    DELETE FROM requests; DELETE FROM fluent_sync_status;
 	    UPDATE sync_locks SET run_id = NULL, holder_conn = NULL,
 	    heartbeat_at = NULL;"

@@ -127,6 +127,7 @@ is_json_error 503
 sync_fluent '{"dateFilter":"2026-01-01"}'
 t_eq "$STATUS" 503 "sync while down"
 mariadbd --no-defaults --datadir="$STACK_VAR/mysql" --socket="$DB_SOCKET" \
+    --tmpdir="$STACK_VAR/tmp" \
     --pid-file="$pidf" --skip-networking --log-error="$STACK_VAR/log/mariadb.log" \
     --user="$(id -un)" >/dev/null 2>&1 &
 for _ in $(seq 1 200); do sql "SELECT 1" >/dev/null 2>&1 && break; sleep 0.1; done

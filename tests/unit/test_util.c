@@ -159,6 +159,35 @@ tz_local_across_dst(void **state)
 }
 
 static void
+tz_from_local_edges(void **state)
+{
+	static const struct {
+		const char	*in;
+		const char	*want;
+	} t[] = {
+		/* Normal times on both sides of the changes. */
+		{ "2026-03-08 01:59:59", "2026-03-08 06:59:59" },
+		{ "2026-03-08 03:00:00", "2026-03-08 07:00:00" },
+		/* In the gap: read with the offset before (EST). */
+		{ "2026-03-08 02:30:00", "2026-03-08 07:30:00" },
+		/* In the overlap: the first instant (EDT). */
+		{ "2026-11-01 01:30:00", "2026-11-01 05:30:00" },
+		{ "2026-11-01 02:00:00", "2026-11-01 07:00:00" },
+		{ "2026-11-01 00:59:59", "2026-11-01 04:59:59" },
+	};
+	char	 buf[20];
+	int64_t	 u;
+
+	(void)state;
+	for (size_t i = 0; i < DH_ARRAY_LEN(t); i++) {
+		assert_int_equal(dh_tz_parse(t[i].in, "America/New_York", &u),
+		    0);
+		dh_tz_format_utc(u, buf);
+		assert_string_equal(buf, t[i].want);
+	}
+}
+
+static void
 tz_names(void **state)
 {
 	char	 buf[64];
@@ -308,6 +337,7 @@ main(void)
 		cmocka_unit_test(days_round_trip),
 		cmocka_unit_test(tz_parse_table),
 		cmocka_unit_test(tz_local_across_dst),
+		cmocka_unit_test(tz_from_local_edges),
 		cmocka_unit_test(tz_names),
 		cmocka_unit_test(buf_is_bounded),
 		cmocka_unit_test(query_parse_and_validate),
