@@ -16,7 +16,6 @@
 
 enum {
 	Q_LAST_RUN,
-	Q_TOTAL,
 	Q_BREAKDOWN,
 	Q_PING,
 	Q__MAX
@@ -32,7 +31,6 @@ static const char *const sql[Q__MAX] = {
 	    "AS finished_at, pages_fetched, tickets_total "
 	    "FROM fluent_sync_status ORDER BY id DESC LIMIT 1",
 	/* As of the last successful sync (sql/004_fluent_stats.sql). */
-	[Q_TOTAL] = "SELECT COALESCE(SUM(count), 0) FROM fluent_ticket_stats",
 	[Q_BREAKDOWN] = "SELECT ticket_status, count "
 	    "FROM fluent_ticket_stats ORDER BY count DESC, ticket_status",
 	[Q_PING] = "SELECT 1",
@@ -42,17 +40,31 @@ static void
 h_fluent_status(struct dh_req *req)
 {
 	struct dh_db		*db = &req->app->db;
-	struct dh_result	*run = NULL, *tot = NULL, *br = NULL;
+	struct dh_result	*run = NULL, *br = NULL;
 	json_t			*o, *st = json_null();
+	long long		 total = 0;
 	int			 rc;
 
-	/* Runs left behind by a killed process are marked failed first. */
-	if ((rc = dh_fluent_reap(db, &req->app->cfg)) != DH_DB_OK)
+	if ((rc = dh_db_exec(db, Q_LAST_RUN, NULL, 0, &run, NULL)) != DH_DB_OK)
 		goto fail;
-	if ((rc = dh_db_exec(db, Q_LAST_RUN, NULL, 0, &run, NULL)) != DH_DB_OK ||
-	    (rc = dh_db_exec(db, Q_TOTAL, NULL, 0, &tot, NULL)) != DH_DB_OK ||
-	    (rc = dh_db_exec(db, Q_BREAKDOWN, NULL, 0, &br, NULL)) != DH_DB_OK)
+	/*
+	 * A run shown in progress may belong to a process that died: check
+	 * the lease, mark it failed if so, and read it again.  (A new run
+	 * marks every older orphan failed, so only the last can be one.)
+	 */
+	if (run != NULL && run->nrows == 1 &&
+	    strcmp(dh_res_get(run, 0, 2), "in_progress") == 0) {
+		dh_result_free(run);
+		run = NULL;
+		if ((rc = dh_fluent_reap(db, &req->app->cfg)) != DH_DB_OK ||
+		    (rc = dh_db_exec(db, Q_LAST_RUN, NULL, 0, &run,
+		    NULL)) != DH_DB_OK)
+			goto fail;
+	}
+	if ((rc = dh_db_exec(db, Q_BREAKDOWN, NULL, 0, &br, NULL)) != DH_DB_OK)
 		goto fail;
+	for (size_t i = 0; i < br->nrows; i++)
+		total += dh_res_int(br, i, 1, 0);
 	if (run != NULL && run->nrows == 1) {
 		json_decref(st);
 		st = dh_res_row_json(run, 0);
@@ -66,8 +78,7 @@ h_fluent_status(struct dh_req *req)
 			    json_null()));
 	}
 	o = json_pack("{s:o,s:I,s:o}", "syncStatus", st, "totalTickets",
-	    (json_int_t)dh_res_int(tot, 0, 0, 0), "statusBreakdown",
-	    dh_res_json(br));
+	    (json_int_t)total, "statusBreakdown", dh_res_json(br));
 	dh_reply_json(req, 200, o);
 	goto out;
 fail:
@@ -75,7 +86,6 @@ fail:
 	dh_reply_db(req, rc);
 out:
 	dh_result_free(run);
-	dh_result_free(tot);
 	dh_result_free(br);
 }
 

@@ -31,7 +31,7 @@
  * so every statement can use the indexes.  Only values are bound.
  */
 #define NFILTERS	7
-#define TOTAL_CAP	10000	/* "total" counts at most this many rows */
+#define TOTAL_CAP	1000	/* "total" counts at most this many rows */
 
 static const char *const filter_sql[NFILTERS] = {
 	" AND r.source = ?",

@@ -266,6 +266,14 @@ int
 dh_fluent_map(const json_t *o, const char *site_tz, const char *biz_tz,
     struct dh_fluent_ticket *t, char *err, size_t errlen)
 {
+	return dh_fluent_map_raw(o, NULL, 0, site_tz, biz_tz, t, err, errlen);
+}
+
+int
+dh_fluent_map_raw(const json_t *o, const char *raw, size_t rawlen,
+    const char *site_tz, const char *biz_tz, struct dh_fluent_ticket *t,
+    char *err, size_t errlen)
+{
 	const json_t	*prod, *agent, *cust;
 	const char	*s, *prio;
 	struct dh_buf	 d;
@@ -381,10 +389,14 @@ dh_fluent_map(const json_t *o, const char *site_tz, const char *biz_tz,
 	if (t->customer_email != NULL)
 		utf8_cut(t->customer_email, 190);
 
-	/* Keys in the provider's order: stable, and sorting costs a quarter
-	 * of the sync's CPU. */
-	t->raw = json_dumps(o, JSON_COMPACT);
-	if (t->raw == NULL)
+	/* The provider's bytes when known; re-encoding costs a quarter of a
+	 * sync's CPU. */
+	if (raw != NULL) {
+		if ((t->raw = malloc(rawlen + 1)) == NULL)
+			goto oom;
+		memcpy(t->raw, raw, rawlen);
+		t->raw[rawlen] = '\0';
+	} else if ((t->raw = json_dumps(o, JSON_COMPACT)) == NULL)
 		goto oom;
 	crypto_hash_sha256(h, (const unsigned char *)t->raw, strlen(t->raw));
 	memcpy(t->hash_bin, h, sizeof(t->hash_bin));
@@ -565,6 +577,127 @@ dh_fluent_page_url(const char *base, long page, long per_page,
 	    "filters%%5Bstatus_type%%5D=all", base, page, per_page);
 }
 
+/* Skip blanks from p; the position of the next byte or end. */
+static const char *
+ws(const char *p, const char *end)
+{
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' ||
+	    *p == '\r'))
+		p++;
+	return p;
+}
+
+/* Skip one JSON value at p (already checked valid by jansson). */
+static const char *
+skip_value(const char *p, const char *end)
+{
+	int	 depth = 0, in_str = 0;
+
+	for (; p < end; p++) {
+		if (in_str) {
+			if (*p == '\\')
+				p++;
+			else if (*p == '"') {
+				in_str = 0;
+				if (depth == 0)
+					return p + 1;
+			}
+			continue;
+		}
+		if (*p == '"')
+			in_str = 1;
+		else if (*p == '{' || *p == '[')
+			depth++;
+		else if (*p == '}' || *p == ']') {
+			if (depth == 0)
+				return p;
+			if (--depth == 0)
+				return p + 1;
+		} else if (depth == 0 && (*p == ',' || *p == ' ' ||
+		    *p == '\n' || *p == '\r' || *p == '\t'))
+			return p;
+	}
+	return NULL;
+}
+
+/*
+ * In the object at *pp, find the member named key and leave *pp at its
+ * value.  Keys with escapes never match (the caller then re-encodes).
+ */
+static int
+find_member(const char **pp, const char *end, const char *key)
+{
+	const char	*p = ws(*pp, end), *k;
+	size_t		 kl = strlen(key);
+
+	if (p >= end || *p != '{')
+		return -1;
+	for (p++;;) {
+		p = ws(p, end);
+		if (p >= end || *p != '"')
+			return -1;
+		k = ++p;
+		while (p < end && *p != '"' && *p != '\\')
+			p++;
+		if (p >= end || *p != '"')
+			return -1;
+		p = ws(p + 1, end);
+		if (p >= end || *p != ':')
+			return -1;
+		p = ws(p + 1, end);
+		/* The key ends at its closing quote, before p. */
+		if (strncmp(k, key, kl) == 0 && k[kl] == '"') {
+			*pp = p;
+			return 0;
+		}
+		if ((p = skip_value(p, end)) == NULL)
+			return -1;
+		p = ws(p, end);
+		if (p >= end || *p != ',')
+			return -1;
+		p++;
+	}
+}
+
+/* Record where each element of tickets.data stands in text. */
+static void
+find_spans(struct dh_fluent_page *pg, const char *text, size_t len)
+{
+	const char	*p = text, *end = text + len, *e;
+	size_t		 n = 0;
+
+	pg->nspans = 0;
+	if (find_member(&p, end, "tickets") == -1 ||
+	    find_member(&p, end, "data") == -1 || *p != '[')
+		return;
+	for (p = ws(p + 1, end); p < end && *p != ']'; ) {
+		if (n == DH_FLUENT_MAX_SPANS || (e = skip_value(p, end)) == NULL)
+			return;
+		pg->span_off[n] = (size_t)(p - text);
+		pg->span_len[n] = (size_t)(e - p);
+		n++;
+		p = ws(e, end);
+		if (p < end && *p == ',')
+			p = ws(p + 1, end);
+	}
+	if (n == json_array_size(pg->data)) {
+		pg->text = text;
+		pg->nspans = n;
+	}
+}
+
+void
+dh_fluent_page_release(struct dh_fluent_page *pg)
+{
+	json_decref(pg->root);
+	free(pg->own);
+	pg->root = NULL;
+	pg->data = NULL;
+	pg->own = NULL;
+	pg->text = NULL;
+	pg->nspans = 0;
+}
+
 int
 dh_fluent_parse_page(const char *body, size_t len,
     struct dh_fluent_page *p, char *err, size_t errlen)
@@ -612,6 +745,7 @@ dh_fluent_parse_page(const char *body, size_t len,
 		p->total = -1;
 	if (dh_json_get_ll(t, "last_page", &p->last_page) != 0)
 		p->last_page = -1;
+	find_spans(p, start, n);
 	return 0;
 }
 
@@ -639,6 +773,10 @@ dh_fluent_get_page(struct dh_fluent *f, long page, long per_page,
 		snprintf(err, errlen, "FluentSupport tickets page %ld: %s",
 		    page, perr);
 		rc = DH_PROV_BAD_ANSWER;
+	} else {
+		/* The spans point into the body: the page keeps it. */
+		p->own = r.body.data;
+		dh_buf_init(&r.body, 0);
 	}
 out:
 	dh_buf_release(&url);
@@ -685,7 +823,7 @@ dh_fluent_get_pages(struct dh_fluent *f, long first, size_t n, long per_page,
 		rc = classify(hr);
 		goto out;
 	}
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		if (dh_fluent_parse_page(r[i].body.data, r[i].body.len,
 		    &pages[i], perr, sizeof(perr)) == -1) {
 			snprintf(err, errlen, "FluentSupport tickets page %ld: "
@@ -693,13 +831,13 @@ dh_fluent_get_pages(struct dh_fluent *f, long first, size_t n, long per_page,
 			rc = DH_PROV_BAD_ANSWER;
 			break;
 		}
+		pages[i].own = r[i].body.data;
+		dh_buf_init(&r[i].body, 0);
+	}
 out:
 	if (rc != DH_PROV_OK)
-		for (i = 0; i < n; i++) {
-			json_decref(pages[i].root);
-			pages[i].root = NULL;
-			pages[i].data = NULL;
-		}
+		for (i = 0; i < n; i++)
+			dh_fluent_page_release(&pages[i]);
 	for (i = 0; i < n; i++) {
 		dh_buf_release(&url[i]);
 		dh_http_resp_release(&r[i]);

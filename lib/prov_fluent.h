@@ -57,6 +57,10 @@ int	 dh_fluent_map(const json_t *, const char *site_tz,
 	    const char *biz_tz, struct dh_fluent_ticket *, char *err,
 	    size_t errlen);
 void	 dh_fluent_ticket_release(struct dh_fluent_ticket *);
+/* The same, with raw[0..rawlen) the ticket's JSON text as received. */
+int	 dh_fluent_map_raw(const json_t *, const char *raw, size_t rawlen,
+	    const char *site_tz, const char *biz_tz, struct dh_fluent_ticket *,
+	    char *err, size_t errlen);
 
 /* What went wrong talking to FluentSupport. */
 enum dh_prov_rc {
@@ -74,12 +78,23 @@ struct dh_fluent {
 	char			 base[512];	/* URL without trailing / */
 };
 
-/* One fetched page. */
+#define DH_FLUENT_MAX_SPANS	500	/* FLUENT_PER_PAGE at most */
+
+/*
+ * One fetched page.  Besides the parsed tree it keeps where each ticket's
+ * own bytes are in the answer (spans into text), so raw_data and the
+ * content hash use the provider's JSON as sent instead of a re-encoding.
+ */
 struct dh_fluent_page {
 	json_t		*root;		/* owns data */
 	json_t		*data;		/* the ticket array */
 	long long	 total;		/* -1 when absent */
 	long long	 last_page;	/* -1 when absent */
+	const char	*text;		/* the JSON text, spans point into it */
+	char		*own;		/* text's buffer when the page owns it */
+	size_t		 nspans;	/* 0 when unknown: re-encode instead */
+	size_t		 span_off[DH_FLUENT_MAX_SPANS];
+	size_t		 span_len[DH_FLUENT_MAX_SPANS];
 };
 
 int	 dh_fluent_init(struct dh_fluent *, const struct dh_config *,
@@ -97,17 +112,23 @@ int	 dh_fluent_page_url(const char *base, long page, long per_page,
 /*
  * Parse a page body.  Accepts the 2.0.1 and the older paginator shapes and
  * tolerates an HTML notice printed before the JSON.  0 or -1 with err.
+ * The spans point into body, which must outlive their use; free the tree
+ * with json_decref(page->root).
  */
 int	 dh_fluent_parse_page(const char *body, size_t len,
 	    struct dh_fluent_page *, char *err, size_t errlen);
 
-/* Fetch and parse one page. Release page->root with json_decref. */
+/* Free what a page holds (the tree and the text it owns). */
+void	 dh_fluent_page_release(struct dh_fluent_page *);
+
+/* Fetch and parse one page.  Release with dh_fluent_page_release(). */
 enum dh_prov_rc dh_fluent_get_page(struct dh_fluent *, long page,
 	    long per_page, struct dh_fluent_page *, char *err, size_t errlen);
 
 /*
  * Fetch pages first..first+n-1 at once (n at most DH_HTTP_MAX_PARALLEL).
- * On success every pages[i].root is set (release each); on failure none is.
+ * On success every pages[i] is set (release each with
+ * dh_fluent_page_release); on failure none is.
  */
 enum dh_prov_rc dh_fluent_get_pages(struct dh_fluent *, long first, size_t n,
 	    long per_page, struct dh_fluent_page *pages, char *err,

@@ -523,7 +523,9 @@ process_page(struct dh_db *db, struct dh_sync_result *res,
 		return DH_SYNC_DB;
 	}
 	for (size_t i = 0; i < n; i++) {
-		if (dh_fluent_map(json_array_get(pg->data, i), st->site_tz,
+		if (dh_fluent_map_raw(json_array_get(pg->data, i),
+		    i < pg->nspans ? pg->text + pg->span_off[i] : NULL,
+		    i < pg->nspans ? pg->span_len[i] : 0, st->site_tz,
 		    st->biz_tz, &t[kept], merr, sizeof(merr)) == -1) {
 			snprintf(err, errlen, "FluentSupport tickets page %ld: "
 			    "%s", page, merr);
@@ -649,7 +651,7 @@ fetch(struct dh_db *db, const struct dh_config *cfg, struct dh_fluent *f,
 				rc = process_page(db, res, &st, page + (long)i,
 				    &pg[i], err, errlen);
 			}
-			json_decref(pg[i].root);
+			dh_fluent_page_release(&pg[i]);
 		}
 		if (rc != DH_SYNC_OK)
 			goto out;

@@ -94,7 +94,7 @@ export async function loadRequests() {
     });
     if (seq !== state.seq) return;
     state.total = Number(data.total) || 0;
-    // Past 10,000 rows the server stops counting (totalCapped): page on.
+    // Past 1,000 rows the server stops counting (totalCapped): page on.
     state.capped = data.totalCapped === true;
     if (!state.capped && state.offset >= state.total && state.total > 0) {
       state.offset = Math.floor((state.total - 1) / state.limit) * state.limit;

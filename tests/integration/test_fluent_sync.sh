@@ -27,6 +27,9 @@ t_eq "$(count requests)" 120 "requests rows"
 t_eq "$(count fluent_tickets)" 120 "fluent_tickets rows"
 t_eq "$(sql "SELECT COUNT(*) FROM requests WHERE source='fluent'")" 120 source
 t_eq "$(count fluent_sync_staging)" 0 "staging emptied"
+# raw_data is the provider's JSON as sent (PHP escapes "/" as "\/").
+t_eq "$(sql "SELECT LOCATE('\\\\/', raw_data) > 0 FROM fluent_tickets LIMIT 1")" 1 "raw JSON as received"
+t_eq "$(sql "SELECT COUNT(*) FROM fluent_tickets WHERE content_hash <> SHA2(raw_data, 256)")" 0 "hash of the raw JSON"
 
 t_case "status shows the run, totals and the status breakdown"
 NOAUTH=1 http GET /api/fluent/status

@@ -317,6 +317,32 @@ cuts_keep_utf8_whole(void **state)
 	dh_buf_release(&msg);
 }
 
+/* Each ticket's own bytes are found, escapes and nesting included. */
+static void
+page_spans(void **state)
+{
+	static const char body[] = "<b>notice</b>{\"tickets\": {\"total\":2, "
+	    "\"data\" : [ {\"id\":1,\"title\":\"a \\\"]}\\\" b\","
+	    "\"tags\":[{\"x\":[1,2]}]} ,{\"id\":2,\"t\":\"\\/x\"}],"
+	    "\"last_page\":1}}";
+	struct dh_fluent_page	 p;
+	struct dh_fluent_ticket	 t;
+	char			 err[256];
+
+	(void)state;
+	assert_int_equal(dh_fluent_parse_page(body, strlen(body), &p, err,
+	    sizeof(err)), 0);
+	assert_int_equal(p.nspans, 2);
+	assert_int_equal(p.span_len[0], strlen("{\"id\":1,\"title\":"
+	    "\"a \\\"]}\\\" b\",\"tags\":[{\"x\":[1,2]}]}"));
+	assert_memory_equal(p.text + p.span_off[1], "{\"id\":2,\"t\":"
+	    "\"\\/x\"}", p.span_len[1]);
+	assert_int_equal(dh_fluent_map_raw(json_array_get(p.data, 1),
+	    p.text + p.span_off[1], p.span_len[1], "UTC", "UTC", &t, err,
+	    sizeof(err)), -1);	/* no created_at: still refused */
+	json_decref(p.root);
+}
+
 static void
 page_url_keeps_every_parameter(void **state)
 {
@@ -343,6 +369,7 @@ main(void)
 		cmocka_unit_test(map_rejects_bad_tickets),
 		cmocka_unit_test(absurd_title_is_cut),
 		cmocka_unit_test(page_shapes),
+		cmocka_unit_test(page_spans),
 		cmocka_unit_test(page_url_keeps_every_parameter),
 		cmocka_unit_test(cuts_keep_utf8_whole),
 	};
