@@ -254,6 +254,7 @@ handle(struct dh_app *app, FCGX_Request *fr)
 	const struct dh_route	*rt = NULL;
 	const char		*rid, *via;
 	char			 allow[128] = "";
+	size_t			 alen = 0;
 	int64_t			 t0 = dh_now_ms();
 	int			 path_seen = 0, rc;
 
@@ -285,12 +286,10 @@ handle(struct dh_app *app, FCGX_Request *fr)
 		if (!route_match(app->routes[i].path, req.path, &id))
 			continue;
 		path_seen = 1;
-		if (strlen(allow) + strlen(app->routes[i].method) + 3 <
-		    sizeof(allow)) {
-			if (allow[0] != '\0')
-				strcat(allow, ", ");
-			strcat(allow, app->routes[i].method);
-		}
+		alen += (size_t)snprintf(allow + alen, sizeof(allow) - alen,
+		    "%s%s", alen > 0 ? ", " : "", app->routes[i].method);
+		if (alen >= sizeof(allow))
+			alen = sizeof(allow) - 1;
 		if (strcmp(app->routes[i].method, req.method) == 0) {
 			rt = &app->routes[i];
 			req.path_id = id;
