@@ -285,25 +285,6 @@ h_today(struct dh_req *req)
 	reply_period(req, "today");
 }
 
-/* Validate fields of the query string into v; -1 after answering 400. */
-static int
-read_query(struct dh_req *req, struct dh_query *qs,
-    const struct dh_field *f, size_t n, struct dh_fval *v)
-{
-	char	 err[256];
-
-	if (dh_query_parse(qs, req->query, err, sizeof(err)) == -1) {
-		dh_reply_error(req, 400, "%s", err);
-		return -1;
-	}
-	if (dh_query_validate(qs, f, n, v, err, sizeof(err)) == -1) {
-		dh_reply_error(req, 400, "%s", err);
-		dh_query_release(qs);
-		return -1;
-	}
-	return 0;
-}
-
 static void
 h_period(struct dh_req *req)
 {
@@ -314,7 +295,7 @@ h_period(struct dh_req *req)
 	struct dh_query	 qs;
 	char		 p[16] = "today";
 
-	if (read_query(req, &qs, fields, DH_ARRAY_LEN(fields), v) == -1)
+	if (dh_req_query(req, &qs, fields, DH_ARRAY_LEN(fields), v) == -1)
 		return;
 	if (v[0].set)
 		dh_strlcpy(p, v[0].s, sizeof(p));
@@ -337,7 +318,7 @@ h_top(struct dh_req *req)
 	json_t		*list;
 	int		 rc;
 
-	if (read_query(req, &qs, fields, DH_ARRAY_LEN(fields), v) == -1)
+	if (dh_req_query(req, &qs, fields, DH_ARRAY_LEN(fields), v) == -1)
 		return;
 	day = v[0].set ? dh_date_to_days(&v[0].d) : today_days(&req->app->cfg);
 	dh_query_release(&qs);

@@ -224,18 +224,10 @@ h_fluent_tickets(struct dh_req *req)
 	struct dh_fval		 v[DH_ARRAY_LEN(fields)];
 	struct dh_query		 qs;
 	struct dh_result	*r = NULL;
-	char			 err[256];
 	int			 rc;
 
-	if (dh_query_parse(&qs, req->query, err, sizeof(err)) == -1) {
-		dh_reply_error(req, 400, "%s", err);
+	if (dh_req_query(req, &qs, fields, DH_ARRAY_LEN(fields), v) == -1)
 		return;
-	}
-	if (dh_query_validate(&qs, fields, DH_ARRAY_LEN(fields), v, err,
-	    sizeof(err)) == -1) {
-		dh_reply_error(req, 400, "%s", err);
-		goto out;
-	}
 	{
 		struct dh_val	 a[] = { DH_VINT(v[0].set ? v[0].i : 100),
 		    DH_VINT(v[1].set ? v[1].i : 0) };
@@ -247,7 +239,6 @@ h_fluent_tickets(struct dh_req *req)
 		dh_reply_db(req, rc);
 	else
 		dh_reply_json(req, 200, dh_res_json(r));
-out:
 	dh_result_free(r);
 	dh_query_release(&qs);
 }
@@ -321,7 +312,7 @@ h_requests(struct dh_req *req)
 	struct dh_stmt		*list, *count;
 	struct dh_query		 qs;
 	struct dh_result	*r = NULL, *cnt = NULL;
-	char			 err[256], like[512], cdate[11], ctime[9];
+	char			 like[512], cdate[11], ctime[9];
 	char			 next[64] = "";
 	long long		 limit, offset, cid = 0, total;
 	size_t			 na = 0, nf;
@@ -330,15 +321,8 @@ h_requests(struct dh_req *req)
 	int			 rc, sort, desc;
 	json_t			*o;
 
-	if (dh_query_parse(&qs, req->query, err, sizeof(err)) == -1) {
-		dh_reply_error(req, 400, "%s", err);
+	if (dh_req_query(req, &qs, fields, DH_ARRAY_LEN(fields), v) == -1)
 		return;
-	}
-	if (dh_query_validate(&qs, fields, DH_ARRAY_LEN(fields), v, err,
-	    sizeof(err)) == -1) {
-		dh_reply_error(req, 400, "%s", err);
-		goto out;
-	}
 	if (v[F_FROM].set && v[F_TO].set &&
 	    strcmp(v[F_FROM].s, v[F_TO].s) > 0) {
 		dh_reply_error(req, 400, "date_from: after date_to");

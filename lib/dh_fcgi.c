@@ -148,6 +148,24 @@ dh_reply_db(struct dh_req *req, int dbrc)
 	}
 }
 
+int
+dh_req_query(struct dh_req *req, struct dh_query *qs,
+    const struct dh_field *f, size_t n, struct dh_fval *v)
+{
+	char	 err[256];
+
+	if (dh_query_parse(qs, req->query, err, sizeof(err)) == -1) {
+		dh_reply_error(req, 400, "%s", err);
+		return -1;
+	}
+	if (dh_query_validate(qs, f, n, v, err, sizeof(err)) == -1) {
+		dh_reply_error(req, 400, "%s", err);
+		dh_query_release(qs);
+		return -1;
+	}
+	return 0;
+}
+
 const char *
 dh_req_param(struct dh_req *req, const char *name)
 {

@@ -13,6 +13,7 @@
 
 #include "dh_config.h"
 #include "dh_db.h"
+#include "dh_query.h"
 
 #define DH_BODY_MAX	(64 * 1024)
 
@@ -108,6 +109,14 @@ void	 dh_reply_header(struct dh_req *, const char *name, const char *val);
  * after answering 400/415.
  */
 json_t	*dh_req_json(struct dh_req *, int optional);
+
+/*
+ * Parse the query string and validate the fields f[0..n) into v.  0 with
+ * qs to release (dh_query_release), or -1 after answering 400 (nothing to
+ * release).
+ */
+int	 dh_req_query(struct dh_req *, struct dh_query *qs,
+	    const struct dh_field *f, size_t n, struct dh_fval *v);
 
 /* A request parameter from the web server (nginx fastcgi_param). */
 const char *dh_req_param(struct dh_req *, const char *name);
