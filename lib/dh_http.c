@@ -16,13 +16,13 @@
 #include "dh_log.h"
 
 int
-dh_http_init(struct dh_http *h, long cto, long to, int retries, long maxwait)
+dh_http_init(struct dh_http *h, const struct dh_config *c)
 {
 	memset(h, 0, sizeof(*h));
-	h->connect_timeout_ms = cto;
-	h->timeout_ms = to;
-	h->max_retries = retries;
-	h->max_wait_s = maxwait;
+	h->connect_timeout_ms = (long)c->http_connect_timeout;
+	h->timeout_ms = (long)c->http_timeout;
+	h->max_retries = (int)c->http_retries;
+	h->max_wait_s = (long)c->http_max_wait;
 	h->backoff_base_ms = 200;
 	h->ratelimit_remaining = h->ratelimit_total = -1;
 	if ((h->curl = curl_easy_init()) == NULL)

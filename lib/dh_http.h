@@ -11,6 +11,7 @@
 
 #include <curl/curl.h>
 
+#include "dh_config.h"
 #include "dh_util.h"
 
 #define DH_HTTP_BODY_MAX	(32u * 1024 * 1024)
@@ -52,9 +53,11 @@ struct dh_http_resp {
 	long		 retry_after;		/* seconds, -1 when absent */
 };
 
-/* Set up a client; -1 when libcurl cannot. Release with dh_http_free(). */
-int	 dh_http_init(struct dh_http *, long connect_timeout_ms,
-	    long timeout_ms, int max_retries, long max_wait_s);
+/*
+ * Set up a client with the timeouts, retries and longest wait of the
+ * configuration; -1 when libcurl cannot.  Release with dh_http_free().
+ */
+int	 dh_http_init(struct dh_http *, const struct dh_config *);
 void	 dh_http_free(struct dh_http *);
 
 void	 dh_http_resp_init(struct dh_http_resp *);

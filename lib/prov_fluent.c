@@ -435,9 +435,7 @@ dh_fluent_init(struct dh_fluent *f, const struct dh_config *c, char *err,
 	n = strlen(f->base);
 	while (n > 0 && f->base[n - 1] == '/')
 		f->base[--n] = '\0';
-	if (dh_http_init(&f->http, (long)c->http_connect_timeout,
-	    (long)c->http_timeout, (int)c->http_retries,
-	    (long)c->http_max_wait) == -1) {
+	if (dh_http_init(&f->http, c) == -1) {
 		snprintf(err, errlen, "curl_easy_init failed");
 		return -1;
 	}

@@ -46,9 +46,7 @@ dh_fresh_init(struct dh_fresh *f, const struct dh_config *c, char *err,
 		f->base[n] = '/';
 		f->base[n + 1] = '\0';
 	}
-	if (dh_http_init(&f->http, (long)c->http_connect_timeout,
-	    (long)c->http_timeout, (int)c->http_retries,
-	    (long)c->http_max_wait) == -1) {
+	if (dh_http_init(&f->http, c) == -1) {
 		snprintf(err, errlen, "curl_easy_init failed");
 		return -1;
 	}
