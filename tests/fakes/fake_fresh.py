@@ -150,16 +150,15 @@ import datetime as dt
 import gc
 import json
 import math
-import os
 import random
 import re
-import signal
-import socket
 import sys
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, unquote_plus, urlsplit
+
+import fakecore
+from fakecore import BadRequest, BaseHandler, FaultQueue
 
 NAME = "fake_fresh"
 UTC = dt.timezone.utc
@@ -210,16 +209,8 @@ HTML_NOTJSON = (b"<html><head><title>Freshservice</title></head><body><h1>We're 
                 b"but something went wrong.</h1></body></html>")
 
 
-class BadRequest(Exception):
-    pass
-
-
 def log(msg):
-    try:
-        sys.stderr.write("%s: %s\n" % (NAME, msg))
-        sys.stderr.flush()
-    except Exception:
-        pass
+    fakecore.log(NAME, msg)
 
 
 def rails_dumps(obj):
@@ -294,11 +285,6 @@ def epoch_of(v):
     return e if e is not None else 0
 
 
-class Fault:
-    __slots__ = ("kind", "count", "on_page", "retry_after", "delay", "path", "message",
-                 "content_type")
-
-
 class App:
     def __init__(self, base_cfg):
         self.lock = threading.RLock()
@@ -308,7 +294,7 @@ class App:
         self.requesters = {}
         self.version = 0
         self.qcache = {}
-        self.faults = []
+        self.faults = FaultQueue(FAULT_KINDS, '/api/v2/')
         self.req_counter = 0
         self.apply_config({}, keep_data=False)
 
@@ -349,7 +335,7 @@ class App:
             self.cfg["tickets"] = len(self.tickets)
             self.cfg["agents"] = len(self.agents)
             self.touch()
-        self.faults = []
+        self.faults.clear()
         self.reset_stats()
         self.reset_rate()
 
@@ -653,41 +639,13 @@ class App:
                 ("X-Freshservice-Api-Version", "latest=v2; requested=v2")]
 
     def add_fault(self, body):
-        if body.get("clear"):
-            self.faults = []
-            return
-        kind = str(body.get("kind", ""))
-        if kind not in FAULT_KINDS:
-            raise BadRequest("unknown fault kind %r (known: %s)" % (kind, sorted(FAULT_KINDS)))
-        f = Fault()
-        f.kind = kind
-        try:
-            f.count = int(body.get("count", 1))
-            f.on_page = None if body.get("on_page") is None else int(body["on_page"])
-            f.retry_after = body.get("retry_after", 1)
-            f.delay = float(body.get("delay", 3.0 if kind == "slow" else 0.0))
-        except (TypeError, ValueError) as e:
-            raise BadRequest(str(e))
-        f.path = str(body.get("path", "/api/v2/"))
-        f.message = str(body.get("message", "Internal Server Error"))
-        f.content_type = body.get("content_type")
-        self.faults.append(f)
+        self.faults.add(body)
 
     def take_fault(self, path, page):
-        for idx, f in enumerate(self.faults):
-            if not path.startswith(f.path):
-                continue
-            if f.on_page is not None and page != f.on_page:
-                continue
-            if f.count > 0:
-                f.count -= 1
-                if f.count == 0:
-                    del self.faults[idx]
-            return f
-        return None
+        return self.faults.take(path, page)
 
     def faults_pending(self):
-        return sum(f.count if f.count > 0 else 1 for f in self.faults)
+        return self.faults.pending()
 
     # --- auth
     def auth_error(self, header):
@@ -748,51 +706,8 @@ def next_link(base, path, query, page, space):
     return "<%s%s?%s>;%srel=\"next\"" % (base, path, "&".join(out), " " if space else "")
 
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    timeout = 120
-
-    def version_string(self):
-        return "nginx"
-
-    def log_message(self, fmt, *args):
-        if not self.server.quiet:
-            log(fmt % args)
-
-    def log_request(self, code="-", size="-"):
-        if not self.server.quiet:
-            log("%s %s %s" % (self.command, self.path, getattr(code, "value", code)))
-
-    def do_GET(self):
-        self.dispatch()
-
-    do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_GET
-
-    def read_body(self):
-        n = self.headers.get("Content-Length")
-        if n:
-            try:
-                n = int(n)
-            except ValueError:
-                n = 0
-            return self.rfile.read(n) if n > 0 else b""
-        return b""
-
-    def send_all(self, status, ctype, headers, body, truncate=False):
-        self.send_response(status)
-        if ctype:
-            self.send_header("Content-Type", ctype)
-        for k, v in headers:
-            self.send_header(k, v)
-        self.send_header("Content-Length", str(len(body)))
-        if truncate:
-            self.send_header("Connection", "close")
-        self.end_headers()
-        if truncate:
-            self.wfile.write(body[: len(body) // 2])
-            self.close_connection = True
-        else:
-            self.wfile.write(body)
+class Handler(BaseHandler):
+    SERVER_NAME = 'nginx'
 
     def dispatch(self):
         app = self.server.app
@@ -831,13 +746,7 @@ class Handler(BaseHTTPRequestHandler):
                 time.sleep(fault.delay)
             kind = fault.kind if fault else None
             if kind == "drop":
-                self.close_connection = True
-                try:
-                    self.connection.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
-                if not self.server.quiet:
-                    log("%s %s dropped" % (self.command, self.path))
+                self.drop()
                 return
             direct = self.fault_response(fault) if kind else None
             if direct is not None:
@@ -1120,28 +1029,6 @@ class Handler(BaseHTTPRequestHandler):
             return reply(400, {"error": str(e)})
 
 
-class Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    request_queue_size = 128
-
-    def handle_error(self, request, client_address):
-        exc = sys.exc_info()[1]
-        if isinstance(exc, (ConnectionError, BrokenPipeError, socket.timeout, TimeoutError)):
-            return
-        import traceback
-        log("error serving %s: %s" % (client_address, traceback.format_exc()))
-
-
-def write_port_file(path, port):
-    tmp = "%s.tmp.%d" % (path, os.getpid())
-    with open(tmp, "w") as f:
-        f.write("%d\n" % port)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-
-
 def main(argv=None):
     ap = argparse.ArgumentParser(description="Fake Freshservice v2 server")
     ap.add_argument("--port", type=int, default=0)
@@ -1172,31 +1059,9 @@ def main(argv=None):
     except BadRequest as e:
         log("bad option: %s" % e)
         return 2
-    server = Server(("127.0.0.1", a.port), Handler)
-    server.app = app
-    server.quiet = a.quiet
-    port = server.server_address[1]
-    stop = threading.Event()
-
-    def on_signal(signum, frame):
-        stop.set()
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-    th = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2},
-                          daemon=True)
-    th.start()
-    if a.port_file:
-        write_port_file(a.port_file, port)
-    log("listening on 127.0.0.1:%d (%d tickets, %d agents)" %
-        (port, len(app.tickets), len(app.agents)))
-    while not stop.wait(0.5):
-        pass
-    log("shutting down")
-    server.shutdown()
-    server.server_close()
-    return 0
-
+    return fakecore.serve(NAME, app, Handler, a.port, a.port_file, a.quiet,
+                          lambda port: "listening on 127.0.0.1:%d (%d tickets, %d agents)" %
+                          (port, len(app.tickets), len(app.agents)))
 
 if __name__ == "__main__":
     sys.exit(main())
