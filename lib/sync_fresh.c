@@ -194,10 +194,7 @@ begin_run(struct dh_db *db, const struct dh_config *cfg,
 		    NULL)) != DH_DB_OK)
 			goto fail;
 	}
-	res->run_id = (long long)dh_db_insert_id(db);
-	if ((rc = dh_lock_take(db, LOCK_NAME, res->run_id)) != DH_DB_OK)
-		goto fail;
-	if ((rc = dh_db_commit(db)) != DH_DB_OK)
+	if ((rc = dh_lock_hold(db, LOCK_NAME, &res->run_id)) != DH_DB_OK)
 		return db_rc(rc);
 	return DH_CSYNC_OK;
 fail:

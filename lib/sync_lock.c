@@ -1,7 +1,8 @@
 /*
- * The sync lease.  All statements are constants; the caller owns the
- * transaction around inspect and take so that marking a dead run failed,
- * recording the new run and taking the lease commit together.
+ * The sync lease.  All statements are constants.  The caller opens the
+ * transaction, dh_lock_claim locks the lease row and dh_lock_hold commits
+ * it, so marking a dead run failed, recording the new run and taking the
+ * lease commit together.
  */
 #include <stdlib.h>
 
@@ -87,11 +88,19 @@ dh_lock_peek(struct dh_db *db, const char *name, long long stale_s,
 }
 
 int
-dh_lock_take(struct dh_db *db, const char *name, long long run_id)
+dh_lock_hold(struct dh_db *db, const char *name, long long *run_id)
 {
-	struct dh_val	 a[] = { DH_VINT(run_id), DH_VSTR(name) };
+	struct dh_val	 a[2];
+	int		 rc;
 
-	return dh_db_stmt(db, &q[Q_TAKE], a, 2, NULL, NULL);
+	*run_id = (long long)dh_db_insert_id(db);
+	a[0] = DH_VINT(*run_id);
+	a[1] = DH_VSTR(name);
+	if ((rc = dh_db_stmt(db, &q[Q_TAKE], a, 2, NULL, NULL)) != DH_DB_OK) {
+		dh_db_rollback(db);
+		return rc;
+	}
+	return dh_db_commit(db);
 }
 
 int

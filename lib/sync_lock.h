@@ -20,8 +20,12 @@ int	 dh_lock_inspect(struct dh_db *, const char *name, long long stale_s,
 /* The same without locking the row, outside a transaction: cheap. */
 int	 dh_lock_peek(struct dh_db *, const char *name, long long stale_s,
 	    long long *holder_run, int *alive);
-/* Inside the same transaction: give the lease to run_id. */
-int	 dh_lock_take(struct dh_db *, const char *name, long long run_id);
+/*
+ * Inside the transaction of dh_lock_claim, right after the caller inserted
+ * its run row: give the lease to that run (*run_id gets the row's id) and
+ * commit.  DH_DB_OK, or an error code with the transaction rolled back.
+ */
+int	 dh_lock_hold(struct dh_db *, const char *name, long long *run_id);
 /*
  * Refresh the heartbeat (and the holder connection after a reconnect).
  * Returns DH_DB_OK, DH_DB_ERR when the lease is no longer ours, or
@@ -35,7 +39,8 @@ int	 dh_lock_release(struct dh_db *, const char *name, long long run_id);
  * Inside an open transaction, for a new run: lock the lease row; when a
  * live run holds it set *busy_run and change nothing; else free a dead
  * holder's lease and run reap (the kind's "mark runs without the lease
- * failed" statement).  The caller then records its run and takes the lease.
+ * failed" statement).  The caller then records its run and calls
+ * dh_lock_hold.
  */
 int	 dh_lock_claim(struct dh_db *, const char *name, long long stale_s,
 	    struct dh_stmt *reap, long long *busy_run);
