@@ -370,6 +370,7 @@ dh_http_get_many(struct dh_http *h, const char *const *urls, size_t n,
 	CURLMsg			*m;
 	enum dh_http_rc		 rc = DH_HTTP_OK;
 	int			 running = 0, left, ok[DH_HTTP_MAX_PARALLEL];
+	int			 timed_out[DH_HTTP_MAX_PARALLEL];
 
 	if (n == 0 || n > DH_HTTP_MAX_PARALLEL) {
 		snprintf(err, errlen, "dh_http_get_many: bad count %zu", n);
@@ -393,7 +394,7 @@ dh_http_get_many(struct dh_http *h, const char *const *urls, size_t n,
 		memset(&c[i], 0, sizeof(c[i]));
 		c[i].h = h;
 		c[i].r = &resp[i];
-		ok[i] = 0;
+		ok[i] = timed_out[i] = 0;
 		setup_easy(h, h->par[i], urls[i], user, pass, hdrs, &c[i]);
 		curl_easy_setopt(h->par[i], CURLOPT_PRIVATE, (char *)&c[i]);
 		curl_multi_add_handle(h->multi, h->par[i]);
@@ -417,6 +418,8 @@ dh_http_get_many(struct dh_http *h, const char *const *urls, size_t n,
 		if (m->data.result == CURLE_OK && !cx->too_large &&
 		    cx->r->status >= 200 && cx->r->status < 300)
 			ok[cx - c] = 1;
+		else if (m->data.result == CURLE_OPERATION_TIMEDOUT)
+			timed_out[cx - c] = 1;
 	}
 	for (size_t i = 0; i < n; i++)
 		curl_multi_remove_handle(h->multi, h->par[i]);
@@ -426,6 +429,16 @@ dh_http_get_many(struct dh_http *h, const char *const *urls, size_t n,
 	for (size_t i = 0; i < n; i++) {
 		if (ok[i])
 			continue;
+		/* As in dh_http_get, a timeout already cost its full time. */
+		if (timed_out[i]) {
+			char	 what[512];
+
+			describe(urls[i], what, sizeof(what));
+			snprintf(err, errlen, "%s: timed out after %ld ms", what,
+			    h->timeout_ms);
+			*failed = i;
+			return DH_HTTP_TIMEOUT;
+		}
 		rc = dh_http_get(h, urls[i], user, pass, &resp[i], err, errlen);
 		if (rc != DH_HTTP_OK) {
 			*failed = i;

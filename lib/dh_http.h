@@ -76,8 +76,8 @@ enum dh_http_rc dh_http_get(struct dh_http *, const char *url,
 /*
  * GET n (at most DH_HTTP_MAX_PARALLEL) URLs at once over reused
  * connections, then retry the ones that failed one by one as dh_http_get
- * does.  On failure *failed is the index of the URL that failed and err and
- * resp[*failed] describe it.
+ * does (a timeout is not retried).  On failure *failed is the index of
+ * the URL that failed and err and resp[*failed] describe it.
  */
 enum dh_http_rc dh_http_get_many(struct dh_http *, const char *const *urls,
 	    size_t n, const char *user, const char *pass,

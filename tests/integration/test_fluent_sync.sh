@@ -247,4 +247,11 @@ http POST /api/fluent/sync
 t_eq "$STATUS" 200 status
 t_match "$(jqb '.dateFilter')" '^20[0-9]{2}-[0-9]{2}-[0-9]{2}$' dateFilter
 
+# Pages 2 to 4 are fetched together; a timeout there is not retried either.
+reset_db
+fresh_fake 200
+before=$(snapshot)
+fault_case "a slow page fetched alongside others times out without a retry" '{"kind":"slow","delay":5,"count":1,"on_page":2}' 502 'timed out'
+t_eq "$(count requests)" 0 "nothing saved"
+
 t_done
