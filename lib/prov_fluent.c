@@ -747,6 +747,27 @@ dh_fluent_parse_page(const char *body, size_t len,
 	return 0;
 }
 
+/*
+ * Parse the answer for page into p, which then keeps the body (its spans
+ * point into it).  DH_PROV_OK, or DH_PROV_BAD_ANSWER with err.
+ */
+static enum dh_prov_rc
+take_page(long page, struct dh_http_resp *r, struct dh_fluent_page *p,
+    char *err, size_t errlen)
+{
+	char	 perr[256];
+
+	if (dh_fluent_parse_page(r->body.data, r->body.len, p, perr,
+	    sizeof(perr)) == -1) {
+		snprintf(err, errlen, "FluentSupport tickets page %ld: %s",
+		    page, perr);
+		return DH_PROV_BAD_ANSWER;
+	}
+	p->own = r->body.data;
+	dh_buf_init(&r->body, 0);
+	return DH_PROV_OK;
+}
+
 enum dh_prov_rc
 dh_fluent_get_page(struct dh_fluent *f, long page, long per_page,
     struct dh_fluent_page *p, char *err, size_t errlen)
@@ -754,7 +775,6 @@ dh_fluent_get_page(struct dh_fluent *f, long page, long per_page,
 	struct dh_http_resp	 r;
 	struct dh_buf		 url;
 	enum dh_prov_rc		 rc;
-	char			 perr[256];
 
 	memset(p, 0, sizeof(*p));
 	dh_http_resp_init(&r);
@@ -764,18 +784,8 @@ dh_fluent_get_page(struct dh_fluent *f, long page, long per_page,
 		rc = DH_PROV_CONFIG;
 		goto out;
 	}
-	if ((rc = get_json(f, url.data, &r, err, errlen)) != DH_PROV_OK)
-		goto out;
-	if (dh_fluent_parse_page(r.body.data, r.body.len, p, perr,
-	    sizeof(perr)) == -1) {
-		snprintf(err, errlen, "FluentSupport tickets page %ld: %s",
-		    page, perr);
-		rc = DH_PROV_BAD_ANSWER;
-	} else {
-		/* The spans point into the body: the page keeps it. */
-		p->own = r.body.data;
-		dh_buf_init(&r.body, 0);
-	}
+	if ((rc = get_json(f, url.data, &r, err, errlen)) == DH_PROV_OK)
+		rc = take_page(page, &r, p, err, errlen);
 out:
 	dh_buf_release(&url);
 	dh_http_resp_release(&r);
@@ -789,7 +799,7 @@ dh_fluent_get_pages(struct dh_fluent *f, long first, size_t n, long per_page,
 	struct dh_http_resp	 r[DH_HTTP_MAX_PARALLEL];
 	struct dh_buf		 url[DH_HTTP_MAX_PARALLEL];
 	const char		*urls[DH_HTTP_MAX_PARALLEL];
-	char			 pw[256], perr[256];
+	char			 pw[256];
 	enum dh_prov_rc		 rc = DH_PROV_OK;
 	enum dh_http_rc		 hr;
 	size_t			 failed = 0, i;
@@ -821,17 +831,8 @@ dh_fluent_get_pages(struct dh_fluent *f, long first, size_t n, long per_page,
 		rc = classify(hr);
 		goto out;
 	}
-	for (i = 0; i < n; i++) {
-		if (dh_fluent_parse_page(r[i].body.data, r[i].body.len,
-		    &pages[i], perr, sizeof(perr)) == -1) {
-			snprintf(err, errlen, "FluentSupport tickets page %ld: "
-			    "%s", first + (long)i, perr);
-			rc = DH_PROV_BAD_ANSWER;
-			break;
-		}
-		pages[i].own = r[i].body.data;
-		dh_buf_init(&r[i].body, 0);
-	}
+	for (i = 0; i < n && rc == DH_PROV_OK; i++)
+		rc = take_page(first + (long)i, &r[i], &pages[i], err, errlen);
 out:
 	if (rc != DH_PROV_OK)
 		for (i = 0; i < n; i++)
