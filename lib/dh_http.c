@@ -43,6 +43,8 @@ dh_http_free(struct dh_http *h)
 	}
 	if (h->multi != NULL)
 		curl_multi_cleanup(h->multi);
+	curl_slist_free_all(h->hdrs);
+	h->hdrs = NULL;
 	h->multi = NULL;
 	if (h->curl != NULL)
 		curl_easy_cleanup(h->curl);
@@ -63,16 +65,10 @@ dh_http_resp_release(struct dh_http_resp *r)
 	dh_buf_release(&r->body);
 }
 
-struct ctx {
-	struct dh_http		*h;
-	struct dh_http_resp	*r;
-	int			 too_large;
-};
-
 static size_t
 on_body(char *p, size_t sz, size_t n, void *arg)
 {
-	struct ctx	*c = arg;
+	struct dh_http_ctx	*c = arg;
 
 	if (dh_buf_append(&c->r->body, p, sz * n) == -1) {
 		c->too_large = 1;
@@ -115,7 +111,7 @@ parse_link(const char *v, size_t n, char *out, size_t cap)
 static size_t
 on_header(char *p, size_t sz, size_t n, void *arg)
 {
-	struct ctx	*c = arg;
+	struct dh_http_ctx	*c = arg;
 	size_t		 len = sz * n, nl;
 	const char	*v;
 	long long	 x;
@@ -237,7 +233,7 @@ dh_http_escape(struct dh_buf *b, const char *s)
 /* Options of every transfer; c receives the body and headers. */
 static void
 setup_easy(struct dh_http *h, CURL *e, const char *url, const char *user,
-    const char *pass, struct curl_slist *hdrs, struct ctx *c)
+    const char *pass, struct curl_slist *hdrs, struct dh_http_ctx *c)
 {
 	curl_easy_reset(e);
 	curl_easy_setopt(e, CURLOPT_URL, url);
@@ -260,20 +256,101 @@ setup_easy(struct dh_http *h, CURL *e, const char *url, const char *user,
 	}
 }
 
-enum dh_http_rc
-dh_http_get(struct dh_http *h, const char *url, const char *user,
-    const char *pass, struct dh_http_resp *r, char *err, size_t errlen)
+/*
+ * Judge the answer of one attempt (cc, r, too_large).  Returns 1 when the
+ * GET is over, with *rc its result and err set on failure; 0 when it is
+ * worth another attempt after *wait_ms.
+ */
+static int
+judge(struct dh_http *h, const char *what, int attempt, CURLcode cc,
+    struct dh_http_resp *r, int too_large, enum dh_http_rc *rc,
+    long *wait_ms, char *err, size_t errlen)
+{
+	if (too_large) {
+		snprintf(err, errlen, "%s: answer larger than %u bytes",
+		    what, DH_HTTP_BODY_MAX);
+		*rc = DH_HTTP_TOO_LARGE;
+		return 1;
+	}
+	if (cc == CURLE_OK && r->status >= 200 && r->status < 300) {
+		*rc = DH_HTTP_OK;
+		return 1;
+	}
+	if (cc == CURLE_OK && (r->status == 401 || r->status == 403)) {
+		snprintf(err, errlen, "%s: HTTP %ld, the provider rejected "
+		    "the credentials", what, r->status);
+		*rc = DH_HTTP_AUTH;
+		return 1;
+	}
+	if (cc == CURLE_OK && r->status == 429) {
+		long	 wait = r->retry_after >= 0 ? r->retry_after : 1;
+
+		if (wait > h->max_wait_s || attempt >= h->max_retries + 4) {
+			snprintf(err, errlen, "%s: rate limited (HTTP 429, "
+			    "Retry-After %ld s)", what, wait);
+			*rc = DH_HTTP_RATE_LIMITED;
+			return 1;
+		}
+		dh_info("%s: 429, waiting %ld s as Retry-After says", what,
+		    wait);
+		*wait_ms = wait * 1000;
+		return 0;
+	}
+	/* What remains: 5xx, other statuses, transport errors. */
+	if (cc == CURLE_OK && r->status < 500) {
+		snprintf(err, errlen, "%s: HTTP %ld", what, r->status);
+		*rc = DH_HTTP_STATUS;
+		return 1;
+	}
+	if (cc == CURLE_OK) {
+		snprintf(err, errlen, "%s: HTTP %ld", what, r->status);
+		*rc = DH_HTTP_STATUS;
+	} else if (cc == CURLE_OPERATION_TIMEDOUT) {
+		snprintf(err, errlen, "%s: timed out after %ld ms", what,
+		    h->timeout_ms);
+		*rc = DH_HTTP_TIMEOUT;
+	} else if (cc == CURLE_COULDNT_CONNECT ||
+	    cc == CURLE_COULDNT_RESOLVE_HOST) {
+		snprintf(err, errlen, "%s: cannot connect (%s)", what,
+		    curl_easy_strerror(cc));
+		*rc = DH_HTTP_UNREACHABLE;
+	} else if (cc == CURLE_PARTIAL_FILE) {
+		snprintf(err, errlen, "%s: truncated answer, the connection "
+		    "closed early", what);
+		*rc = DH_HTTP_TRUNCATED;
+	} else if (cc == CURLE_GOT_NOTHING || cc == CURLE_RECV_ERROR ||
+	    cc == CURLE_SEND_ERROR) {
+		snprintf(err, errlen, "%s: connection dropped without an "
+		    "answer (%s)", what, curl_easy_strerror(cc));
+		*rc = DH_HTTP_UNREACHABLE;
+	} else {
+		snprintf(err, errlen, "%s: %s", what, curl_easy_strerror(cc));
+		*rc = DH_HTTP_ERROR;
+	}
+	/* A timeout is not retried: it already cost its full time. */
+	if (*rc == DH_HTTP_TIMEOUT || attempt >= h->max_retries)
+		return 1;
+	dh_info("%s, retry %d of %d", err, attempt + 1, h->max_retries);
+	*wait_ms = backoff(h, attempt);
+	return 0;
+}
+
+/* Attempts from attempt on, over the single handle. */
+static enum dh_http_rc
+get_from(struct dh_http *h, const char *url, const char *user,
+    const char *pass, struct dh_http_resp *r, int attempt, char *err,
+    size_t errlen)
 {
 	struct curl_slist	*hdrs = NULL;
-	struct ctx		 c;
+	struct dh_http_ctx	 c;
 	char			 what[512];
 	CURLcode		 cc;
 	enum dh_http_rc		 rc = DH_HTTP_ERROR;
-	int			 attempt;
+	long			 wait = 0;
 
 	describe(url, what, sizeof(what));
 	hdrs = curl_slist_append(hdrs, "Accept: application/json");
-	for (attempt = 0; ; attempt++) {
+	for (;; attempt++) {
 		dh_buf_reset(&r->body);
 		r->status = 0;
 		r->link_next[0] = '\0';
@@ -284,80 +361,167 @@ dh_http_get(struct dh_http *h, const char *url, const char *user,
 		setup_easy(h, h->curl, url, user, pass, hdrs, &c);
 		cc = curl_easy_perform(h->curl);
 		curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &r->status);
-		if (c.too_large) {
-			snprintf(err, errlen, "%s: answer larger than %u bytes",
-			    what, DH_HTTP_BODY_MAX);
-			rc = DH_HTTP_TOO_LARGE;
-			break;
-		}
-		if (cc == CURLE_OK && r->status >= 200 && r->status < 300) {
-			rc = DH_HTTP_OK;
-			break;
-		}
-		if (cc == CURLE_OK && (r->status == 401 || r->status == 403)) {
-			snprintf(err, errlen, "%s: HTTP %ld, the provider "
-			    "rejected the credentials", what, r->status);
-			rc = DH_HTTP_AUTH;
-			break;
-		}
-		if (cc == CURLE_OK && r->status == 429) {
-			long	 wait = r->retry_after >= 0 ? r->retry_after : 1;
-
-			if (wait > h->max_wait_s || attempt >= h->max_retries +
-			    4) {
-				snprintf(err, errlen, "%s: rate limited (HTTP "
-				    "429, Retry-After %ld s)", what, wait);
-				rc = DH_HTTP_RATE_LIMITED;
-				break;
-			}
-			dh_info("%s: 429, waiting %ld s as Retry-After says",
-			    what, wait);
-			h->retries_done++;
-			sleep_ms(h, wait * 1000);
-			continue;
-		}
-		/* What remains: 5xx, other statuses, transport errors. */
-		if (cc == CURLE_OK && r->status < 500) {
-			snprintf(err, errlen, "%s: HTTP %ld", what, r->status);
-			rc = DH_HTTP_STATUS;
-			break;
-		}
-		if (cc == CURLE_OK) {
-			snprintf(err, errlen, "%s: HTTP %ld", what, r->status);
-			rc = DH_HTTP_STATUS;
-		} else if (cc == CURLE_OPERATION_TIMEDOUT) {
-			snprintf(err, errlen, "%s: timed out after %ld ms",
-			    what, h->timeout_ms);
-			rc = DH_HTTP_TIMEOUT;
-		} else if (cc == CURLE_COULDNT_CONNECT ||
-		    cc == CURLE_COULDNT_RESOLVE_HOST) {
-			snprintf(err, errlen, "%s: cannot connect (%s)", what,
-			    curl_easy_strerror(cc));
-			rc = DH_HTTP_UNREACHABLE;
-		} else if (cc == CURLE_PARTIAL_FILE) {
-			snprintf(err, errlen, "%s: truncated answer, the "
-			    "connection closed early", what);
-			rc = DH_HTTP_TRUNCATED;
-		} else if (cc == CURLE_GOT_NOTHING || cc == CURLE_RECV_ERROR ||
-		    cc == CURLE_SEND_ERROR) {
-			snprintf(err, errlen, "%s: connection dropped without "
-			    "an answer (%s)", what, curl_easy_strerror(cc));
-			rc = DH_HTTP_UNREACHABLE;
-		} else {
-			snprintf(err, errlen, "%s: %s", what,
-			    curl_easy_strerror(cc));
-			rc = DH_HTTP_ERROR;
-		}
-		/* A timeout is not retried: it already cost its full time. */
-		if (rc == DH_HTTP_TIMEOUT || attempt >= h->max_retries)
+		if (judge(h, what, attempt, cc, r, c.too_large, &rc, &wait,
+		    err, errlen))
 			break;
 		h->retries_done++;
-		dh_info("%s, retry %d of %d", err, attempt + 1,
-		    h->max_retries);
-		sleep_ms(h, backoff(h, attempt));
+		sleep_ms(h, wait);
 	}
 	curl_slist_free_all(hdrs);
 	return rc;
+}
+
+enum dh_http_rc
+dh_http_get(struct dh_http *h, const char *url, const char *user,
+    const char *pass, struct dh_http_resp *r, char *err, size_t errlen)
+{
+	return get_from(h, url, user, pass, r, 0, err, errlen);
+}
+
+/* The shared request headers of the parallel transfers. */
+static struct curl_slist *
+job_headers(struct dh_http *h)
+{
+	if (h->hdrs == NULL)
+		h->hdrs = curl_slist_append(NULL, "Accept: application/json");
+	return h->hdrs;
+}
+
+/*
+ * Let the parallel transfers progress, waiting up to wait_ms for one of
+ * them, and mark the jobs that ended.
+ */
+static void
+drive(struct dh_http *h, int wait_ms)
+{
+	struct dh_http_job	*j;
+	CURLMsg			*m;
+	int			 running = 0, left;
+
+	if (curl_multi_perform(h->multi, &running) != CURLM_OK) {
+		/* The multi handle itself failed: end every job. */
+		for (size_t i = 0; i < DH_HTTP_MAX_PARALLEL; i++)
+			if (h->job[i].state == DH_JOB_RUNNING) {
+				curl_multi_remove_handle(h->multi, h->par[i]);
+				h->job[i].state = DH_JOB_DONE;
+				h->job[i].result = CURLE_FAILED_INIT;
+			}
+		return;
+	}
+	while ((m = curl_multi_info_read(h->multi, &left)) != NULL) {
+		j = NULL;
+		if (m->msg != CURLMSG_DONE)
+			continue;
+		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&j);
+		if (j == NULL || j->state != DH_JOB_RUNNING)
+			continue;
+		curl_easy_getinfo(m->easy_handle, CURLINFO_RESPONSE_CODE,
+		    &j->r->status);
+		j->result = m->data.result;
+		j->state = DH_JOB_DONE;
+		curl_multi_remove_handle(h->multi, m->easy_handle);
+	}
+	if (running > 0 && wait_ms > 0)
+		curl_multi_poll(h->multi, NULL, 0, wait_ms, NULL);
+}
+
+int
+dh_http_start(struct dh_http *h, size_t slot, const char *url,
+    const char *user, const char *pass, struct dh_http_resp *r, char *err,
+    size_t errlen)
+{
+	struct dh_http_job	*j;
+
+	if (slot >= DH_HTTP_MAX_PARALLEL ||
+	    h->job[slot].state == DH_JOB_RUNNING) {
+		snprintf(err, errlen, "dh_http_start: slot %zu busy or out of "
+		    "range", slot);
+		return -1;
+	}
+	j = &h->job[slot];
+	if (dh_strlcpy(j->url, url, sizeof(j->url)) != 0) {
+		snprintf(err, errlen, "dh_http_start: URL too long");
+		return -1;
+	}
+	if ((h->multi == NULL && (h->multi = curl_multi_init()) == NULL) ||
+	    (h->par[slot] == NULL &&
+	    (h->par[slot] = curl_easy_init()) == NULL) ||
+	    job_headers(h) == NULL) {
+		snprintf(err, errlen, "curl_multi_init failed");
+		return -1;
+	}
+	dh_buf_reset(&r->body);
+	r->status = 0;
+	r->link_next[0] = '\0';
+	r->retry_after = -1;
+	j->c.h = h;
+	j->c.r = r;
+	j->c.too_large = 0;
+	j->r = r;
+	j->result = CURLE_OK;
+	setup_easy(h, h->par[slot], url, user, pass, h->hdrs, &j->c);
+	curl_easy_setopt(h->par[slot], CURLOPT_PRIVATE, (char *)j);
+	if (curl_multi_add_handle(h->multi, h->par[slot]) != CURLM_OK) {
+		snprintf(err, errlen, "curl_multi_add_handle failed");
+		return -1;
+	}
+	j->state = DH_JOB_RUNNING;
+	/* Send the request now, so the answer is on its way while the
+	 * caller works. */
+	drive(h, 0);
+	return 0;
+}
+
+static int
+any_running(const struct dh_http *h)
+{
+	for (size_t i = 0; i < DH_HTTP_MAX_PARALLEL; i++)
+		if (h->job[i].state == DH_JOB_RUNNING)
+			return 1;
+	return 0;
+}
+
+enum dh_http_rc
+dh_http_finish(struct dh_http *h, size_t slot, const char *user,
+    const char *pass, char *err, size_t errlen)
+{
+	struct dh_http_job	*j;
+	char			 what[512];
+	enum dh_http_rc		 rc = DH_HTTP_ERROR;
+	long			 wait = 0;
+
+	if (slot >= DH_HTTP_MAX_PARALLEL || h->job[slot].state == DH_JOB_IDLE) {
+		snprintf(err, errlen, "dh_http_finish: slot %zu not started",
+		    slot);
+		return DH_HTTP_ERROR;
+	}
+	j = &h->job[slot];
+	/* Bounded: every transfer has its own timeout. */
+	while (j->state == DH_JOB_RUNNING)
+		drive(h, 1000);
+	j->state = DH_JOB_IDLE;
+	describe(j->url, what, sizeof(what));
+	if (judge(h, what, 0, j->result, j->r, j->c.too_large, &rc, &wait,
+	    err, errlen))
+		return rc;
+	/* Worth another try (a 429, a 5xx, a dropped connection): let the
+	 * other transfers end first, so that none of them idles through
+	 * the wait into its timeout, then go on as dh_http_get would. */
+	while (any_running(h))
+		drive(h, 1000);
+	h->retries_done++;
+	sleep_ms(h, wait);
+	return get_from(h, j->url, user, pass, j->r, 1, err, errlen);
+}
+
+void
+dh_http_cancel(struct dh_http *h)
+{
+	for (size_t i = 0; i < DH_HTTP_MAX_PARALLEL; i++) {
+		if (h->job[i].state == DH_JOB_RUNNING)
+			curl_multi_remove_handle(h->multi, h->par[i]);
+		h->job[i].state = DH_JOB_IDLE;
+	}
 }
 
 enum dh_http_rc
@@ -365,85 +529,25 @@ dh_http_get_many(struct dh_http *h, const char *const *urls, size_t n,
     const char *user, const char *pass, struct dh_http_resp *resp,
     size_t *failed, char *err, size_t errlen)
 {
-	struct curl_slist	*hdrs = NULL;
-	struct ctx		 c[DH_HTTP_MAX_PARALLEL];
-	CURLMsg			*m;
-	enum dh_http_rc		 rc = DH_HTTP_OK;
-	int			 running = 0, left, ok[DH_HTTP_MAX_PARALLEL];
-	int			 timed_out[DH_HTTP_MAX_PARALLEL];
+	enum dh_http_rc	 rc;
 
 	if (n == 0 || n > DH_HTTP_MAX_PARALLEL) {
 		snprintf(err, errlen, "dh_http_get_many: bad count %zu", n);
 		return DH_HTTP_ERROR;
 	}
-	if (h->multi == NULL && (h->multi = curl_multi_init()) == NULL) {
-		snprintf(err, errlen, "curl_multi_init failed");
-		return DH_HTTP_ERROR;
-	}
-	hdrs = curl_slist_append(hdrs, "Accept: application/json");
-	for (size_t i = 0; i < n; i++) {
-		if (h->par[i] == NULL && (h->par[i] = curl_easy_init()) == NULL) {
-			snprintf(err, errlen, "curl_easy_init failed");
-			curl_slist_free_all(hdrs);
+	for (size_t i = 0; i < n; i++)
+		if (dh_http_start(h, i, urls[i], user, pass, &resp[i], err,
+		    errlen) == -1) {
+			dh_http_cancel(h);
+			*failed = i;
 			return DH_HTTP_ERROR;
 		}
-		dh_buf_reset(&resp[i].body);
-		resp[i].status = 0;
-		resp[i].link_next[0] = '\0';
-		resp[i].retry_after = -1;
-		memset(&c[i], 0, sizeof(c[i]));
-		c[i].h = h;
-		c[i].r = &resp[i];
-		ok[i] = timed_out[i] = 0;
-		setup_easy(h, h->par[i], urls[i], user, pass, hdrs, &c[i]);
-		curl_easy_setopt(h->par[i], CURLOPT_PRIVATE, (char *)&c[i]);
-		curl_multi_add_handle(h->multi, h->par[i]);
-	}
-	do {
-		if (curl_multi_perform(h->multi, &running) != CURLM_OK)
-			break;
-		if (running > 0)
-			curl_multi_poll(h->multi, NULL, 0, 1000, NULL);
-	} while (running > 0);
-	while ((m = curl_multi_info_read(h->multi, &left)) != NULL) {
-		struct ctx	*cx = NULL;
-
-		if (m->msg != CURLMSG_DONE)
-			continue;
-		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&cx);
-		if (cx == NULL)
-			continue;
-		curl_easy_getinfo(m->easy_handle, CURLINFO_RESPONSE_CODE,
-		    &cx->r->status);
-		if (m->data.result == CURLE_OK && !cx->too_large &&
-		    cx->r->status >= 200 && cx->r->status < 300)
-			ok[cx - c] = 1;
-		else if (m->data.result == CURLE_OPERATION_TIMEDOUT)
-			timed_out[cx - c] = 1;
-	}
 	for (size_t i = 0; i < n; i++)
-		curl_multi_remove_handle(h->multi, h->par[i]);
-	curl_slist_free_all(hdrs);
-	/* Anything that did not simply work goes through the full retry
-	 * logic of dh_http_get, one at a time, in order. */
-	for (size_t i = 0; i < n; i++) {
-		if (ok[i])
-			continue;
-		/* As in dh_http_get, a timeout already cost its full time. */
-		if (timed_out[i]) {
-			char	 what[512];
-
-			describe(urls[i], what, sizeof(what));
-			snprintf(err, errlen, "%s: timed out after %ld ms", what,
-			    h->timeout_ms);
-			*failed = i;
-			return DH_HTTP_TIMEOUT;
-		}
-		rc = dh_http_get(h, urls[i], user, pass, &resp[i], err, errlen);
-		if (rc != DH_HTTP_OK) {
+		if ((rc = dh_http_finish(h, i, user, pass, err,
+		    errlen)) != DH_HTTP_OK) {
+			dh_http_cancel(h);
 			*failed = i;
 			return rc;
 		}
-	}
 	return DH_HTTP_OK;
 }

@@ -29,10 +29,31 @@ enum dh_http_rc {
 	DH_HTTP_ERROR,		/* anything else */
 };
 
+struct dh_http;
+struct dh_http_resp;
+
+/* What a transfer's callbacks write to. */
+struct dh_http_ctx {
+	struct dh_http		*h;
+	struct dh_http_resp	*r;
+	int			 too_large;
+};
+
+/* One of the parallel transfers (dh_http_start, dh_http_finish). */
+struct dh_http_job {
+	enum { DH_JOB_IDLE, DH_JOB_RUNNING, DH_JOB_DONE } state;
+	struct dh_http_ctx	 c;
+	struct dh_http_resp	*r;
+	CURLcode		 result;
+	char			 url[4096];
+};
+
 struct dh_http {
 	CURL		*curl;
-	CURLM		*multi;		/* for dh_http_get_many */
+	CURLM		*multi;		/* the parallel transfers */
 	CURL		*par[DH_HTTP_MAX_PARALLEL];
+	struct dh_http_job job[DH_HTTP_MAX_PARALLEL];
+	struct curl_slist *hdrs;	/* of the parallel transfers */
 	long		 connect_timeout_ms;
 	long		 timeout_ms;
 	int		 max_retries;
@@ -83,6 +104,28 @@ enum dh_http_rc dh_http_get_many(struct dh_http *, const char *const *urls,
 	    size_t n, const char *user, const char *pass,
 	    struct dh_http_resp *resp, size_t *failed, char *err,
 	    size_t errlen);
+
+/*
+ * Start a GET of url in slot (below DH_HTTP_MAX_PARALLEL) and return
+ * without waiting: the answer goes to resp, which must stay in place
+ * until dh_http_finish or dh_http_cancel.  Started transfers progress
+ * whenever a dh_http call waits, and the kernel keeps receiving while the
+ * caller works.  0, or -1 with err.
+ */
+int	 dh_http_start(struct dh_http *, size_t slot, const char *url,
+	    const char *user, const char *pass, struct dh_http_resp *,
+	    char *err, size_t errlen);
+
+/*
+ * Wait for the transfer in slot.  What did not simply succeed is retried
+ * as dh_http_get does, once the other transfers have ended (a timeout is
+ * not retried).  The classification, with the slot's resp as the answer.
+ */
+enum dh_http_rc dh_http_finish(struct dh_http *, size_t slot,
+	    const char *user, const char *pass, char *err, size_t errlen);
+
+/* Drop the transfers still running; their slots become free. */
+void	 dh_http_cancel(struct dh_http *);
 
 /* Whether a body looks like JSON (first non-blank byte is { or [ or "). */
 int	 dh_http_looks_json(const char *, size_t);

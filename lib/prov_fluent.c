@@ -6,6 +6,7 @@
  * end, and HTML printed before the JSON when WP_DEBUG is on.
  */
 #include <ctype.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 
 #include <sodium.h>
 
+#include "dh_jscan.h"
 #include "dh_json.h"
 #include "dh_log.h"
 #include "dh_tz.h"
@@ -217,6 +219,14 @@ out:
 }
 
 void
+dh_fluent_hash(const char *raw, size_t len,
+    unsigned char out[DH_FLUENT_HASH_LEN])
+{
+	crypto_generichash(out, DH_FLUENT_HASH_LEN, (const unsigned char *)raw,
+	    len, NULL, 0);
+}
+
+void
 dh_fluent_ticket_release(struct dh_fluent_ticket *t)
 {
 	free(t->description);
@@ -279,7 +289,7 @@ dh_fluent_map_raw(const json_t *o, const char *raw, size_t rawlen,
 	struct dh_buf	 d;
 	struct dh_wall	 w;
 	int64_t		 ts;
-	unsigned char	 h[crypto_hash_sha256_BYTES];
+	unsigned char	 h[DH_FLUENT_HASH_LEN];
 	int		 r;
 
 	memset(t, 0, sizeof(*t));
@@ -398,7 +408,7 @@ dh_fluent_map_raw(const json_t *o, const char *raw, size_t rawlen,
 		t->raw[rawlen] = '\0';
 	} else if ((t->raw = json_dumps(o, JSON_COMPACT)) == NULL)
 		goto oom;
-	crypto_hash_sha256(h, (const unsigned char *)t->raw, strlen(t->raw));
+	dh_fluent_hash(t->raw, strlen(t->raw), h);
 	memcpy(t->hash_bin, h, sizeof(t->hash_bin));
 	sodium_bin2hex(t->hash, sizeof(t->hash), h, sizeof(h));
 	return 0;
@@ -435,6 +445,8 @@ dh_fluent_init(struct dh_fluent *f, const struct dh_config *c, char *err,
 	n = strlen(f->base);
 	while (n > 0 && f->base[n - 1] == '/')
 		f->base[--n] = '\0';
+	for (size_t i = 0; i < DH_HTTP_MAX_PARALLEL; i++)
+		dh_http_resp_init(&f->resp[i]);
 	if (dh_http_init(&f->http, c) == -1) {
 		snprintf(err, errlen, "curl_easy_init failed");
 		return -1;
@@ -446,6 +458,8 @@ void
 dh_fluent_free(struct dh_fluent *f)
 {
 	dh_http_free(&f->http);
+	for (size_t i = 0; i < DH_HTTP_MAX_PARALLEL; i++)
+		dh_http_resp_release(&f->resp[i]);
 }
 
 /* The app password may be stored with its display spaces; both work. */
@@ -575,135 +589,144 @@ dh_fluent_page_url(const char *base, long page, long per_page,
 	    "filters%%5Bstatus_type%%5D=all", base, page, per_page);
 }
 
-/* Skip blanks from p; the position of the next byte or end. */
-static const char *
-ws(const char *p, const char *end)
+/* A count in the paginator: a number, a numeric string, else -1. */
+static long long
+page_count(const char *v, const char *e)
 {
-	while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' ||
-	    *p == '\r'))
-		p++;
-	return p;
+	long long	 n;
+
+	if (v < e && *v == '"') {
+		v++;
+		e--;
+	}
+	if (dh_parse_lln(v, (size_t)(e - v), 0, LLONG_MAX, &n) == -1)
+		return -1;
+	return n;
 }
 
-/* Skip one JSON value at p (already checked valid by jansson). */
-static const char *
-skip_value(const char *p, const char *end)
-{
-	int	 depth = 0, in_str = 0;
+/* Where a walk through an answer stands. */
+struct walk {
+	struct dh_fluent_page	*pg;
+	const char		*end;
+	const char		*bad;	/* first wrong byte; NULL: no memory */
+	int			 found;	/* tickets.data met */
+};
 
-	for (; p < end; p++) {
-		if (in_str) {
-			if (*p == '\\')
-				p++;
-			else if (*p == '"') {
-				in_str = 0;
-				if (depth == 0)
-					return p + 1;
-			}
-			continue;
-		}
-		if (*p == '"')
-			in_str = 1;
-		else if (*p == '{' || *p == '[')
-			depth++;
-		else if (*p == '}' || *p == ']') {
-			if (depth == 0)
-				return p;
-			if (--depth == 0)
-				return p + 1;
-		} else if (depth == 0 && (*p == ',' || *p == ' ' ||
-		    *p == '\n' || *p == '\r' || *p == '\t'))
-			return p;
-	}
+static const char *
+walk_fail(struct walk *w, const char *at)
+{
+	w->bad = at;
 	return NULL;
 }
 
-/*
- * In the object at *pp, find the member named key and leave *pp at its
- * value.  Keys with escapes never match (the caller then re-encodes).
- */
+/* Record the element at [p, e) of tickets.data. */
 static int
-find_member(const char **pp, const char *end, const char *key)
+add_span(struct dh_fluent_page *pg, const char *p, const char *e)
 {
-	const char	*p = ws(*pp, end), *k;
-	size_t		 kl = strlen(key);
+	if (pg->n == pg->cap) {
+		size_t			 cap = pg->cap ? pg->cap * 2 : 128;
+		struct dh_fluent_span	*s;
 
-	if (p >= end || *p != '{')
-		return -1;
-	for (p++;;) {
-		p = ws(p, end);
-		if (p >= end || *p != '"')
+		if ((s = reallocarray(pg->span, cap, sizeof(*s))) == NULL)
 			return -1;
-		k = ++p;
-		while (p < end && *p != '"' && *p != '\\')
-			p++;
-		if (p >= end || *p != '"')
-			return -1;
-		p = ws(p + 1, end);
-		if (p >= end || *p != ':')
-			return -1;
-		p = ws(p + 1, end);
-		/* The key ends at its closing quote, before p. */
-		if (strncmp(k, key, kl) == 0 && k[kl] == '"') {
-			*pp = p;
-			return 0;
-		}
-		if ((p = skip_value(p, end)) == NULL)
-			return -1;
-		p = ws(p, end);
+		pg->span = s;
+		pg->cap = cap;
+	}
+	pg->span[pg->n].off = (size_t)(p - pg->text);
+	pg->span[pg->n].len = (size_t)(e - p);
+	pg->n++;
+	return 0;
+}
+
+/*
+ * The tickets.data array at p: where each element is, found by following
+ * strings and nesting only.  The elements are checked later, by jansson
+ * when a ticket is read, or by their hash matching bytes jansson checked
+ * before.  The byte after the array, or NULL.
+ */
+static const char *
+walk_data(struct walk *w, const char *p)
+{
+	const char	*e, *end = w->end;
+
+	w->found = 1;
+	p = dh_js_ws(p + 1, end);
+	if (p < end && *p == ']')
+		return p + 1;
+	for (;;) {
+		if ((e = dh_js_skip(p, end)) == NULL || e == p)
+			return walk_fail(w, e == NULL ? end : p);
+		if (add_span(w->pg, p, e) == -1)
+			return walk_fail(w, NULL);
+		p = dh_js_ws(e, end);
+		if (p < end && *p == ']')
+			return p + 1;
 		if (p >= end || *p != ',')
-			return -1;
-		p++;
+			return walk_fail(w, p);
+		p = dh_js_ws(p + 1, end);
 	}
 }
 
-/* Record where each element of tickets.data stands in text. */
-static void
-find_spans(struct dh_fluent_page *pg, const char *text, size_t len)
+/*
+ * The object at p, every member checked.  When paginator is set it is
+ * tickets: data, total and last_page are read.  Otherwise it is the
+ * answer, whose first object named tickets is walked as the paginator.
+ */
+static const char *
+walk_object(struct walk *w, const char *p, int paginator)
 {
-	const char	*p = text, *end = text + len, *e;
-	size_t		 n = 0;
+	const char	*k, *v, *end = w->end;
 
-	pg->nspans = 0;
-	if (find_member(&p, end, "tickets") == -1 ||
-	    find_member(&p, end, "data") == -1 || *p != '[')
-		return;
-	for (p = ws(p + 1, end); p < end && *p != ']'; ) {
-		if (n == DH_FLUENT_MAX_SPANS || (e = skip_value(p, end)) == NULL)
-			return;
-		pg->span_off[n] = (size_t)(p - text);
-		pg->span_len[n] = (size_t)(e - p);
-		n++;
-		p = ws(e, end);
-		if (p < end && *p == ',')
-			p = ws(p + 1, end);
-	}
-	if (n == json_array_size(pg->data)) {
-		pg->text = text;
-		pg->nspans = n;
+	p = dh_js_ws(p + 1, end);
+	if (p < end && *p == '}')
+		return p + 1;
+	for (;;) {
+		k = p;
+		if ((p = dh_js_string(p, end, &w->bad)) == NULL)
+			return NULL;
+		p = dh_js_ws(p, end);
+		if (p >= end || *p != ':')
+			return walk_fail(w, p);
+		v = p = dh_js_ws(p + 1, end);
+		if (v >= end)
+			return walk_fail(w, v);
+		if (!w->found && !paginator && *v == '{' &&
+		    dh_js_key_is(k, "tickets"))
+			p = walk_object(w, p, 1);
+		else if (!w->found && paginator && *v == '[' &&
+		    dh_js_key_is(k, "data"))
+			p = walk_data(w, p);
+		else
+			p = dh_js_value(p, end, &w->bad);
+		if (p == NULL)
+			return NULL;
+		if (paginator && dh_js_key_is(k, "total"))
+			w->pg->total = page_count(v, p);
+		else if (paginator && dh_js_key_is(k, "last_page"))
+			w->pg->last_page = page_count(v, p);
+		p = dh_js_ws(p, end);
+		if (p < end && *p == '}')
+			return p + 1;
+		if (p >= end || *p != ',')
+			return walk_fail(w, p);
+		p = dh_js_ws(p + 1, end);
 	}
 }
 
 void
 dh_fluent_page_release(struct dh_fluent_page *pg)
 {
-	json_decref(pg->root);
+	free(pg->span);
 	free(pg->own);
-	pg->root = NULL;
-	pg->data = NULL;
-	pg->own = NULL;
-	pg->text = NULL;
-	pg->nspans = 0;
+	memset(pg, 0, sizeof(*pg));
 }
 
 int
 dh_fluent_parse_page(const char *body, size_t len,
     struct dh_fluent_page *p, char *err, size_t errlen)
 {
-	json_error_t	 e;
-	json_t		*t;
-	const char	*start = body;
-	size_t		 n = len;
+	struct walk	 w;
+	const char	*start = body, *end = body + len, *q;
 
 	memset(p, 0, sizeof(*p));
 	p->total = p->last_page = -1;
@@ -721,30 +744,57 @@ dh_fluent_parse_page(const char *body, size_t len,
 			return -1;
 		}
 		start = j;
-		n = len - (size_t)(j - body);
 	}
-	p->root = json_loadb(start, n, 0, &e);
-	if (p->root == NULL) {
-		snprintf(err, errlen, "answer is not valid JSON (%s at "
-		    "byte %d%s)", e.text, e.position,
-		    e.position >= (int)n - 1 ? ", truncated?" : "");
+	p->text = start;
+	memset(&w, 0, sizeof(w));
+	w.pg = p;
+	w.end = end;
+	q = dh_js_ws(start, end);
+	if (q < end && *q == '{')
+		q = walk_object(&w, q, 0);
+	else
+		q = dh_js_value(q, end, &w.bad);
+	if (q != NULL && (q = dh_js_ws(q, end)) < end)
+		q = walk_fail(&w, q);
+	if (q == NULL) {
+		if (w.bad == NULL)
+			snprintf(err, errlen, "out of memory");
+		else if (w.bad >= end)
+			snprintf(err, errlen, "answer is not valid JSON (it "
+			    "ends early at byte %zu, truncated?)",
+			    (size_t)(end - start));
+		else
+			snprintf(err, errlen, "answer is not valid JSON "
+			    "(unexpected byte at %zu)",
+			    (size_t)(w.bad - start));
+		dh_fluent_page_release(p);
 		return -1;
 	}
-	t = json_object_get(p->root, "tickets");
-	if (!json_is_object(t) ||
-	    !json_is_array(p->data = json_object_get(t, "data"))) {
+	if (!w.found) {
 		snprintf(err, errlen, "answer has no tickets.data array");
-		json_decref(p->root);
-		p->root = NULL;
-		p->data = NULL;
+		dh_fluent_page_release(p);
 		return -1;
 	}
-	if (dh_json_get_ll(t, "total", &p->total) != 0)
-		p->total = -1;
-	if (dh_json_get_ll(t, "last_page", &p->last_page) != 0)
-		p->last_page = -1;
-	find_spans(p, start, n);
 	return 0;
+}
+
+json_t *
+dh_fluent_page_ticket(const struct dh_fluent_page *p, size_t i, char *err,
+    size_t errlen)
+{
+	json_error_t	 e;
+	json_t		*j;
+
+	if (i >= p->n) {
+		snprintf(err, errlen, "ticket %zu: no such ticket", i + 1);
+		return NULL;
+	}
+	j = json_loadb(p->text + p->span[i].off, p->span[i].len,
+	    JSON_DECODE_ANY, &e);
+	if (j == NULL)
+		snprintf(err, errlen, "ticket %zu on the page is not valid "
+		    "JSON (%s)", i + 1, e.text);
+	return j;
 }
 
 /*
@@ -764,7 +814,7 @@ take_page(long page, struct dh_http_resp *r, struct dh_fluent_page *p,
 		return DH_PROV_BAD_ANSWER;
 	}
 	p->own = r->body.data;
-	dh_buf_init(&r->body, 0);
+	dh_buf_init(&r->body, DH_HTTP_BODY_MAX);
 	return DH_PROV_OK;
 }
 
@@ -793,53 +843,58 @@ out:
 }
 
 enum dh_prov_rc
-dh_fluent_get_pages(struct dh_fluent *f, long first, size_t n, long per_page,
-    struct dh_fluent_page *pages, char *err, size_t errlen)
+dh_fluent_page_start(struct dh_fluent *f, size_t slot, long page,
+    long per_page, char *err, size_t errlen)
 {
-	struct dh_http_resp	 r[DH_HTTP_MAX_PARALLEL];
-	struct dh_buf		 url[DH_HTTP_MAX_PARALLEL];
-	const char		*urls[DH_HTTP_MAX_PARALLEL];
-	char			 pw[256];
-	enum dh_prov_rc		 rc = DH_PROV_OK;
-	enum dh_http_rc		 hr;
-	size_t			 failed = 0, i;
+	struct dh_buf	 url;
+	char		 pw[256];
+	enum dh_prov_rc	 rc = DH_PROV_OK;
 
-	if (n == 0 || n > DH_HTTP_MAX_PARALLEL) {
-		snprintf(err, errlen, "dh_fluent_get_pages: bad count");
+	if (slot >= DH_HTTP_MAX_PARALLEL) {
+		snprintf(err, errlen, "dh_fluent_page_start: bad slot");
 		return DH_PROV_CONFIG;
 	}
-	memset(pages, 0, n * sizeof(*pages));
-	for (i = 0; i < n; i++) {
-		dh_http_resp_init(&r[i]);
-		dh_buf_init(&url[i], 2048);
-		if (dh_fluent_page_url(f->base, first + (long)i, per_page,
-		    &url[i]) == -1) {
-			snprintf(err, errlen, "FLUENT_API_URL: too long");
-			rc = DH_PROV_CONFIG;
-			n = i + 1;
-			goto out;
-		}
-		urls[i] = url[i].data;
+	dh_buf_init(&url, 2048);
+	if (dh_fluent_page_url(f->base, page, per_page, &url) == -1) {
+		snprintf(err, errlen, "FLUENT_API_URL: too long");
+		dh_buf_release(&url);
+		return DH_PROV_CONFIG;
 	}
 	app_password(f->cfg->fluent_password, pw, sizeof(pw));
-	hr = dh_http_get_many(&f->http, urls, n, f->cfg->fluent_user, pw, r,
-	    &failed, err, errlen);
+	if (dh_http_start(&f->http, slot, url.data, f->cfg->fluent_user, pw,
+	    &f->resp[slot], err, errlen) == -1)
+		rc = DH_PROV_CONFIG;
+	sodium_memzero(pw, sizeof(pw));
+	dh_buf_release(&url);
+	return rc;
+}
+
+enum dh_prov_rc
+dh_fluent_page_finish(struct dh_fluent *f, size_t slot, long page,
+    struct dh_fluent_page *p, char *err, size_t errlen)
+{
+	char		 pw[256];
+	enum dh_http_rc	 hr;
+
+	memset(p, 0, sizeof(*p));
+	if (slot >= DH_HTTP_MAX_PARALLEL) {
+		snprintf(err, errlen, "dh_fluent_page_finish: bad slot");
+		return DH_PROV_CONFIG;
+	}
+	app_password(f->cfg->fluent_password, pw, sizeof(pw));
+	hr = dh_http_finish(&f->http, slot, f->cfg->fluent_user, pw, err,
+	    errlen);
 	sodium_memzero(pw, sizeof(pw));
 	if (hr != DH_HTTP_OK) {
 		if (hr == DH_HTTP_AUTH || hr == DH_HTTP_STATUS)
-			add_message(&r[failed], err, errlen);
-		rc = classify(hr);
-		goto out;
+			add_message(&f->resp[slot], err, errlen);
+		return classify(hr);
 	}
-	for (i = 0; i < n && rc == DH_PROV_OK; i++)
-		rc = take_page(first + (long)i, &r[i], &pages[i], err, errlen);
-out:
-	if (rc != DH_PROV_OK)
-		for (i = 0; i < n; i++)
-			dh_fluent_page_release(&pages[i]);
-	for (i = 0; i < n; i++) {
-		dh_buf_release(&url[i]);
-		dh_http_resp_release(&r[i]);
-	}
-	return rc;
+	return take_page(page, &f->resp[slot], p, err, errlen);
+}
+
+void
+dh_fluent_cancel(struct dh_fluent *f)
+{
+	dh_http_cancel(&f->http);
 }

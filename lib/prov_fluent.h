@@ -37,9 +37,17 @@ struct dh_fluent_ticket {
 	char		*customer_name;
 	char		*customer_email;
 	char		*raw;		/* compact JSON, sorted keys */
-	char		 hash[65];	/* SHA-256 hex of raw */
+	char		 hash[65];	/* BLAKE2b-256 of raw, in hex */
 	unsigned char	 hash_bin[32];	/* the same, binary */
 };
+
+/*
+ * The content hash of a ticket's raw JSON: BLAKE2b-256, four times the
+ * speed of SHA-256 here, which matters when a re-sync hashes every ticket.
+ */
+#define DH_FLUENT_HASH_LEN	32
+void	 dh_fluent_hash(const char *raw, size_t len,
+	    unsigned char out[DH_FLUENT_HASH_LEN]);
 
 /* critical/high/urgent -> HIGH, medium/normal -> MEDIUM, low -> LOW. */
 const char *dh_fluent_urgency(const char *priority);
@@ -76,25 +84,29 @@ struct dh_fluent {
 	const struct dh_config	*cfg;
 	struct dh_http		 http;
 	char			 base[512];	/* URL without trailing / */
+	struct dh_http_resp	 resp[DH_HTTP_MAX_PARALLEL]; /* of the slots */
 };
 
-#define DH_FLUENT_MAX_SPANS	500	/* FLUENT_PER_PAGE at most */
+/* Where one ticket's bytes are in a page's text. */
+struct dh_fluent_span {
+	size_t		 off;
+	size_t		 len;
+};
 
 /*
- * One fetched page.  Besides the parsed tree it keeps where each ticket's
- * own bytes are in the answer (spans into text), so raw_data and the
- * content hash use the provider's JSON as sent instead of a re-encoding.
+ * One fetched page: no tree, only where each ticket's own bytes are in
+ * the answer (spans into text).  raw_data and the content hash use the
+ * provider's JSON as sent, and a ticket whose bytes are already stored is
+ * never parsed at all.
  */
 struct dh_fluent_page {
-	json_t		*root;		/* owns data */
-	json_t		*data;		/* the ticket array */
-	long long	 total;		/* -1 when absent */
-	long long	 last_page;	/* -1 when absent */
-	const char	*text;		/* the JSON text, spans point into it */
-	char		*own;		/* text's buffer when the page owns it */
-	size_t		 nspans;	/* 0 when unknown: re-encode instead */
-	size_t		 span_off[DH_FLUENT_MAX_SPANS];
-	size_t		 span_len[DH_FLUENT_MAX_SPANS];
+	long long		 total;		/* -1 when absent */
+	long long		 last_page;	/* -1 when absent */
+	const char		*text;		/* spans point into it */
+	char			*own;		/* text's buffer, when owned */
+	size_t			 n;		/* tickets on the page */
+	size_t			 cap;
+	struct dh_fluent_span	*span;		/* n of them */
 };
 
 int	 dh_fluent_init(struct dh_fluent *, const struct dh_config *,
@@ -111,12 +123,18 @@ int	 dh_fluent_page_url(const char *base, long page, long per_page,
 
 /*
  * Parse a page body.  Accepts the 2.0.1 and the older paginator shapes and
- * tolerates an HTML notice printed before the JSON.  0 or -1 with err.
- * The spans point into body, which must outlive their use; free the tree
- * with json_decref(page->root).
+ * tolerates an HTML notice printed before the JSON.  Everything but the
+ * tickets themselves is checked strictly here; a ticket is checked when
+ * dh_fluent_page_ticket reads it.  0, or -1 with err.  The spans point
+ * into body, which must outlive their use; release the page with
+ * dh_fluent_page_release (which frees body only when the page owns it).
  */
 int	 dh_fluent_parse_page(const char *body, size_t len,
 	    struct dh_fluent_page *, char *err, size_t errlen);
+
+/* Ticket i of a page as a new jansson value, or NULL with err. */
+json_t	*dh_fluent_page_ticket(const struct dh_fluent_page *, size_t i,
+	    char *err, size_t errlen);
 
 /* Free what a page holds (the tree and the text it owns). */
 void	 dh_fluent_page_release(struct dh_fluent_page *);
@@ -126,12 +144,21 @@ enum dh_prov_rc dh_fluent_get_page(struct dh_fluent *, long page,
 	    long per_page, struct dh_fluent_page *, char *err, size_t errlen);
 
 /*
- * Fetch pages first..first+n-1 at once (n at most DH_HTTP_MAX_PARALLEL).
- * On success every pages[i] is set (release each with
- * dh_fluent_page_release); on failure none is.
+ * Start fetching a page in slot (below DH_HTTP_MAX_PARALLEL) without
+ * waiting; several pages can be on their way at once.  Collect it with
+ * dh_fluent_page_finish, or drop what is started with dh_fluent_cancel.
  */
-enum dh_prov_rc dh_fluent_get_pages(struct dh_fluent *, long first, size_t n,
-	    long per_page, struct dh_fluent_page *pages, char *err,
-	    size_t errlen);
+enum dh_prov_rc dh_fluent_page_start(struct dh_fluent *, size_t slot,
+	    long page, long per_page, char *err, size_t errlen);
+
+/*
+ * Wait for the page started in slot (retrying as dh_http_finish does) and
+ * parse it into p.  Release p with dh_fluent_page_release.
+ */
+enum dh_prov_rc dh_fluent_page_finish(struct dh_fluent *, size_t slot,
+	    long page, struct dh_fluent_page *p, char *err, size_t errlen);
+
+/* Drop the pages still on their way. */
+void	 dh_fluent_cancel(struct dh_fluent *);
 
 #endif

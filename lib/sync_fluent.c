@@ -5,6 +5,7 @@
  * requests and fluent_tickets with set-based statements.  A run that dies
  * leaves only staging rows, which the next run deletes.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -119,7 +120,9 @@ static struct dh_stmt	 q[Q__MAX] = {
 	    "f.raw_data = s.raw_data, f.content_hash = s.content_hash, "
 	    "f.last_synced_run = s.run_id "
 	    "WHERE f.content_hash <> s.content_hash", NULL, 0 },
-	[Q_KNOWN] = { "SELECT fluent_id, content_hash FROM fluent_tickets "
+	[Q_KNOWN] = { "SELECT fluent_id, content_hash, "
+	    "TIMESTAMPDIFF(SECOND, '1970-01-01', created_at_fluent) "
+	    "FROM fluent_tickets "
 	    "WHERE fluent_id > ? ORDER BY fluent_id LIMIT 20000", NULL, 0 },
 	[Q_STATS_CLEAR] = { "DELETE FROM fluent_ticket_stats", NULL, 0 },
 	[Q_STATS_FILL] = { "INSERT INTO fluent_ticket_stats (ticket_status, "
@@ -242,18 +245,29 @@ out:
  * sync stages only tickets that are new or changed, and counts the rest as
  * skipped without writing them.  It also remembers which ids this run has
  * seen, so a ticket that moved to the next page while paging counts once.
+ * A second table finds a stored ticket by the hash of its bytes, so that a
+ * ticket sent exactly as stored is recognised without being parsed.
  */
 struct known_ent {
 	long long	 id;		/* 0: empty slot */
-	unsigned char	 hash[32];
+	int64_t		 created;	/* UTC, when stored */
+	unsigned char	 hash[DH_FLUENT_HASH_LEN];
 	unsigned char	 stored;	/* in fluent_tickets */
 	unsigned char	 seen;		/* met in this run */
+};
+
+struct hash_ent {
+	unsigned char	 hash[DH_FLUENT_HASH_LEN];
+	long long	 id;		/* 0: empty slot */
+	int64_t		 created;
 };
 
 struct known_set {
 	struct known_ent	*e;
 	size_t			 cap;	/* a power of two */
 	size_t			 n;
+	struct hash_ent		*h;	/* by hash, built once loaded */
+	size_t			 hcap;	/* a power of two */
 };
 
 #define KNOWN_MAX	(16u * 1024 * 1024)	/* entries; bounded */
@@ -262,6 +276,7 @@ static void
 known_free(struct known_set *k)
 {
 	free(k->e);
+	free(k->h);
 	memset(k, 0, sizeof(*k));
 }
 
@@ -287,8 +302,8 @@ known_get(struct known_set *k, long long id)
 
 		if (k->cap >= KNOWN_MAX)
 			return NULL;
+		memset(&g, 0, sizeof(g));
 		g.cap = k->cap ? k->cap * 2 : 4096;
-		g.n = 0;
 		if ((g.e = calloc(g.cap, sizeof(*g.e))) == NULL)
 			return NULL;
 		for (size_t i = 0; i < k->cap; i++)
@@ -297,7 +312,9 @@ known_get(struct known_set *k, long long id)
 				g.n++;
 			}
 		free(k->e);
-		*k = g;
+		k->e = g.e;
+		k->cap = g.cap;
+		k->n = g.n;
 	}
 	e = known_slot(k, id);
 	if (e->id == 0) {
@@ -307,7 +324,55 @@ known_get(struct known_set *k, long long id)
 	return e;
 }
 
-/* Read every stored (fluent_id, content_hash), 20,000 rows at a time. */
+/* The slot of hash in the by-hash table (hashes are uniform already). */
+static struct hash_ent *
+hash_slot(const struct known_set *k, const unsigned char *hash)
+{
+	uint64_t	 v;
+	size_t		 i;
+
+	memcpy(&v, hash, sizeof(v));
+	for (i = (size_t)v & (k->hcap - 1); k->h[i].id != 0;
+	    i = (i + 1) & (k->hcap - 1))
+		if (memcmp(k->h[i].hash, hash, DH_FLUENT_HASH_LEN) == 0)
+			break;
+	return &k->h[i];
+}
+
+/* Index the stored tickets by hash; -1 when out of memory. */
+static int
+hash_build(struct known_set *k)
+{
+	struct hash_ent	*h;
+
+	for (k->hcap = 1024; k->hcap < k->n * 2 + 2; k->hcap *= 2)
+		;
+	if ((k->h = calloc(k->hcap, sizeof(*k->h))) == NULL)
+		return -1;
+	for (size_t i = 0; i < k->cap; i++) {
+		if (k->e[i].id == 0 || !k->e[i].stored)
+			continue;
+		h = hash_slot(k, k->e[i].hash);
+		memcpy(h->hash, k->e[i].hash, DH_FLUENT_HASH_LEN);
+		h->id = k->e[i].id;
+		h->created = k->e[i].created;
+	}
+	return 0;
+}
+
+/* The stored ticket whose bytes hash to hash, or NULL. */
+static const struct hash_ent *
+hash_find(const struct known_set *k, const unsigned char *hash)
+{
+	const struct hash_ent	*h;
+
+	if (k->h == NULL)
+		return NULL;
+	h = hash_slot(k, hash);
+	return h->id != 0 ? h : NULL;
+}
+
+/* Read every stored ticket's id, hash and creation, 20,000 at a time. */
 static int
 known_load(struct dh_db *db, struct known_set *k)
 {
@@ -333,6 +398,7 @@ known_load(struct dh_db *db, struct known_set *k)
 				return DH_DB_ERR;
 			}
 			e->stored = 1;
+			e->created = dh_res_int(r, i, 2, 0);
 			if (h == NULL || sodium_hex2bin(e->hash,
 			    sizeof(e->hash), h, strlen(h), NULL, NULL,
 			    NULL) != 0)
@@ -342,7 +408,7 @@ known_load(struct dh_db *db, struct known_set *k)
 		r = NULL;
 	}
 	dh_result_free(r);
-	return DH_DB_OK;
+	return hash_build(k) == 0 ? DH_DB_OK : DH_DB_ERR;
 }
 
 static enum dh_sync_rc
@@ -430,10 +496,11 @@ merge(struct dh_db *db, struct dh_sync_result *res)
 	res->skipped = res->fetched - res->added - res->updated;
 	dh_result_free(r);
 	r = NULL;
-	if ((rc = dh_db_stmt(db, &q[Q_INS_REQUESTS], run, 1, NULL,
+	if (res->added > 0 &&
+	    ((rc = dh_db_stmt(db, &q[Q_INS_REQUESTS], run, 1, NULL,
 	    NULL)) != DH_DB_OK ||
 	    (rc = dh_db_stmt(db, &q[Q_INS_TICKETS], run, 1, NULL,
-	    NULL)) != DH_DB_OK)
+	    NULL)) != DH_DB_OK))
 		goto fail;
 	if (res->updated > 0 &&
 	    ((rc = dh_db_stmt(db, &q[Q_UPD_REQUESTS], run, 1, NULL,
@@ -441,10 +508,12 @@ merge(struct dh_db *db, struct dh_sync_result *res)
 	    (rc = dh_db_stmt(db, &q[Q_UPD_TICKETS], run, 1, NULL,
 	    NULL)) != DH_DB_OK))
 		goto fail;
-	if ((rc = dh_db_stmt(db, &q[Q_STATS_CLEAR], NULL, 0, NULL,
+	/* The counts by status change only with the tickets. */
+	if (res->added + res->updated > 0 &&
+	    ((rc = dh_db_stmt(db, &q[Q_STATS_CLEAR], NULL, 0, NULL,
 	    NULL)) != DH_DB_OK ||
 	    (rc = dh_db_stmt(db, &q[Q_STATS_FILL], NULL, 0, NULL,
-	    NULL)) != DH_DB_OK)
+	    NULL)) != DH_DB_OK))
 		goto fail;
 	res->duration_ms = dh_now_ms() - res->started_ms;
 	{
@@ -486,14 +555,63 @@ struct fetch_state {
 	char		 biz_tz[128];
 	const char	*filter;
 	long long	 total;
+	int64_t		 reported_ms;	/* last progress written */
 	int		 done;
 };
 
+#define PROGRESS_MS	250	/* progress and heartbeat at most this often */
+
 /*
- * Map, filter and stage one page; set st->done once a ticket older than
- * the filter shows up (newest first: later pages are older still).  The
- * whole page is looked at, so equal or slightly unordered times at the
- * edge are kept.
+ * Whether a ticket is new to this run (and count it as fetched), or one
+ * met on an earlier page already; -1 when out of memory.
+ */
+static int
+first_sight(struct fetch_state *st, struct dh_sync_result *res, long long id,
+    struct known_ent **out)
+{
+	struct known_ent	*e;
+
+	if ((e = known_get(&st->known, id)) == NULL)
+		return -1;
+	*out = e;
+	if (e->seen)
+		return 0;
+	e->seen = 1;
+	res->fetched++;
+	return 1;
+}
+
+/* Record the progress and renew the lease, at most every PROGRESS_MS. */
+static enum dh_sync_rc
+report(struct dh_db *db, struct dh_sync_result *res, struct fetch_state *st,
+    char *err, size_t errlen)
+{
+	struct dh_val	 a[] = { DH_VINT(res->pages), DH_VINT(res->fetched),
+	    st->total >= 0 ? DH_VINT(st->total) : DH_VNULL,
+	    DH_VINT(res->run_id) };
+	int64_t		 now = dh_now_ms();
+	int		 dbrc;
+
+	if (res->pages > 1 && now - st->reported_ms < PROGRESS_MS)
+		return DH_SYNC_OK;
+	st->reported_ms = now;
+	if ((dbrc = dh_db_stmt(db, &q[Q_PROGRESS], a, 4, NULL,
+	    NULL)) != DH_DB_OK ||
+	    (dbrc = dh_lock_heartbeat(db, LOCK_NAME,
+	    res->run_id)) != DH_DB_OK) {
+		snprintf(err, errlen, dbrc == DH_DB_ERR ?
+		    "the sync lease was taken over" : "%s", db->err);
+		return db_rc(dbrc);
+	}
+	return DH_SYNC_OK;
+}
+
+/*
+ * Filter and stage one page; set st->done once a ticket older than the
+ * filter shows up (newest first: later pages are older still).  The whole
+ * page is looked at, so equal or slightly unordered times at the edge are
+ * kept.  A ticket whose bytes hash to a stored ticket's is unchanged and
+ * is not even parsed; the others are parsed, mapped and staged.
  */
 static enum dh_sync_rc
 process_page(struct dh_db *db, struct dh_sync_result *res,
@@ -501,16 +619,20 @@ process_page(struct dh_db *db, struct dh_sync_result *res,
     size_t errlen)
 {
 	struct dh_fluent_ticket	*t = NULL;
+	const struct hash_ent	*he;
 	struct known_ent	*e;
-	char			 merr[256];
+	struct dh_wall		 w;
+	unsigned char		 h[DH_FLUENT_HASH_LEN];
+	char			 merr[256], date[11];
+	const char		*raw;
 	enum dh_sync_rc		 rc = DH_SYNC_OK;
-	size_t			 n, kept = 0;
-	int			 dbrc;
+	size_t			 n = pg->n, kept = 0;
+	json_t			*o;
+	int			 dbrc, first;
 
 	res->pages++;
 	if (pg->total >= 0)
 		st->total = pg->total;
-	n = json_array_size(pg->data);
 	if (n == 0) {
 		st->done = 1;
 		return DH_SYNC_OK;
@@ -520,35 +642,41 @@ process_page(struct dh_db *db, struct dh_sync_result *res,
 		return DH_SYNC_DB;
 	}
 	for (size_t i = 0; i < n; i++) {
-		if (dh_fluent_map_raw(json_array_get(pg->data, i),
-		    i < pg->nspans ? pg->text + pg->span_off[i] : NULL,
-		    i < pg->nspans ? pg->span_len[i] : 0, st->site_tz,
+		raw = pg->text + pg->span[i].off;
+		dh_fluent_hash(raw, pg->span[i].len, h);
+		if ((he = hash_find(&st->known, h)) != NULL) {
+			/* The stored bytes exactly: unchanged. */
+			dh_tz_to_local(st->biz_tz, he->created, &w);
+			dh_wall_date(&w, date);
+			if (strcmp(date, st->filter) < 0) {
+				st->done = 1;
+				continue;
+			}
+			if (first_sight(st, res, he->id, &e) == -1)
+				goto oom;
+			continue;
+		}
+		if ((o = dh_fluent_page_ticket(pg, i, merr,
+		    sizeof(merr))) == NULL ||
+		    dh_fluent_map_raw(o, raw, pg->span[i].len, st->site_tz,
 		    st->biz_tz, &t[kept], merr, sizeof(merr)) == -1) {
+			json_decref(o);
 			snprintf(err, errlen, "FluentSupport tickets page %ld: "
 			    "%s", page, merr);
 			rc = DH_SYNC_PROVIDER;
 			goto out;
 		}
+		json_decref(o);
 		if (strcmp(t[kept].date, st->filter) < 0) {
 			dh_fluent_ticket_release(&t[kept]);
 			st->done = 1;
 			continue;
 		}
-		if ((e = known_get(&st->known, t[kept].id)) == NULL) {
-			snprintf(err, errlen, "out of memory");
-			rc = DH_SYNC_DB;
-			goto out;
-		}
-		if (e->seen) {
-			/* Met on an earlier page already. */
-			dh_fluent_ticket_release(&t[kept]);
-			continue;
-		}
-		e->seen = 1;
-		res->fetched++;
-		if (e->stored && memcmp(e->hash, t[kept].hash_bin,
-		    sizeof(e->hash)) == 0) {
-			/* Unchanged: counted as skipped, not written. */
+		if ((first = first_sight(st, res, t[kept].id, &e)) == -1)
+			goto oom;
+		/* Met on an earlier page already, or unchanged. */
+		if (first == 0 || (e->stored && memcmp(e->hash,
+		    t[kept].hash_bin, sizeof(e->hash)) == 0)) {
 			dh_fluent_ticket_release(&t[kept]);
 			continue;
 		}
@@ -561,20 +689,11 @@ process_page(struct dh_db *db, struct dh_sync_result *res,
 	}
 	if (pg->last_page >= 0 && page >= pg->last_page)
 		st->done = 1;
-	{
-		struct dh_val	 a[] = { DH_VINT(res->pages),
-		    DH_VINT(res->fetched), st->total >= 0 ?
-		    DH_VINT(st->total) : DH_VNULL, DH_VINT(res->run_id) };
-
-		if ((dbrc = dh_db_stmt(db, &q[Q_PROGRESS], a, 4, NULL,
-		    NULL)) != DH_DB_OK ||
-		    (dbrc = dh_lock_heartbeat(db, LOCK_NAME,
-		    res->run_id)) != DH_DB_OK) {
-			snprintf(err, errlen, dbrc == DH_DB_ERR ?
-			    "the sync lease was taken over" : "%s", db->err);
-			rc = db_rc(dbrc);
-		}
-	}
+	rc = report(db, res, st, err, errlen);
+	goto out;
+oom:
+	snprintf(err, errlen, "out of memory");
+	rc = DH_SYNC_DB;
 out:
 	for (size_t i = 0; i < n; i++)
 		dh_fluent_ticket_release(&t[i]);
@@ -585,19 +704,19 @@ out:
 /*
  * Fetch pages newest first, stage the tickets created on or after the
  * filter, and stop at the first page that reaches past it.  Page 1 comes
- * alone (it says how many pages there are); then up to FLUENT_CONCURRENCY
- * pages at a time over reused connections, processed in page order.
+ * alone (it says how many pages there are); after it FLUENT_CONCURRENCY
+ * pages are on their way at any time: each page is processed, in order,
+ * while the next ones download.
  */
 static enum dh_sync_rc
 fetch(struct dh_db *db, const struct dh_config *cfg, struct dh_fluent *f,
     const char *filter, struct dh_sync_result *res, char *err, size_t errlen)
 {
-	struct dh_fluent_page	 pg[DH_HTTP_MAX_PARALLEL];
+	struct dh_fluent_page	 pg;
 	struct fetch_state	 st;
 	enum dh_prov_rc		 pr;
 	enum dh_sync_rc		 rc = DH_SYNC_OK;
-	long			 page = 1, last = -1;
-	size_t			 n, i, width;
+	long			 next = 1, done = 1, last = -1, width;
 	int			 dbrc;
 
 	memset(&st, 0, sizeof(st));
@@ -621,40 +740,43 @@ fetch(struct dh_db *db, const struct dh_config *cfg, struct dh_fluent *f,
 	    st.site_tz, sizeof(st.biz_tz));
 	dh_info("run %lld: site timezone %s, business timezone %s, "
 	    "filter %s", res->run_id, st.site_tz, st.biz_tz, filter);
-	width = (size_t)cfg->fluent_concurrency;
+	width = cfg->fluent_concurrency;
 	if (width > DH_HTTP_MAX_PARALLEL)
 		width = DH_HTTP_MAX_PARALLEL;
+	if (width < 1)
+		width = 1;
 
-	while (!st.done && page <= MAX_PAGES) {
-		n = page == 1 ? 1 : width;
-		if (last >= 0 && (long)n > last - page + 1)
-			n = (size_t)(last - page + 1);
-		if (n == 0)
-			break;
-		if (n == 1)
-			pr = dh_fluent_get_page(f, page,
-			    (long)cfg->fluent_per_page, &pg[0], err, errlen);
-		else
-			pr = dh_fluent_get_pages(f, page, n,
-			    (long)cfg->fluent_per_page, pg, err, errlen);
+	while (!st.done && done <= MAX_PAGES) {
+		/* Keep the window full: page p travels in slot p % width. */
+		while (next < done + (done == 1 ? 1 : width) &&
+		    (last < 0 || next <= last) && next <= MAX_PAGES) {
+			pr = dh_fluent_page_start(f, (size_t)(next % width),
+			    next, (long)cfg->fluent_per_page, err, errlen);
+			if (pr != DH_PROV_OK) {
+				rc = prov_rc(pr);
+				goto out;
+			}
+			next++;
+		}
+		if (done >= next)
+			break;		/* past the last page */
+		pr = dh_fluent_page_finish(f, (size_t)(done % width), done,
+		    &pg, err, errlen);
 		if (pr != DH_PROV_OK) {
 			rc = prov_rc(pr);
 			goto out;
 		}
-		for (i = 0; i < n; i++) {
-			if (rc == DH_SYNC_OK && !st.done) {
-				if (pg[i].last_page >= 0)
-					last = (long)pg[i].last_page;
-				rc = process_page(db, res, &st, page + (long)i,
-				    &pg[i], err, errlen);
-			}
-			dh_fluent_page_release(&pg[i]);
-		}
+		if (pg.last_page >= 0)
+			last = (long)pg.last_page;
+		rc = process_page(db, res, &st, done, &pg, err, errlen);
+		dh_fluent_page_release(&pg);
 		if (rc != DH_SYNC_OK)
 			goto out;
-		page += (long)n;
+		done++;
 	}
 out:
+	/* Pages fetched ahead of the end are dropped. */
+	dh_fluent_cancel(f);
 	known_free(&st.known);
 	return rc;
 }

@@ -40,6 +40,7 @@ max_len() {
 	query) echo 4096 ;;
 	jwt) echo 8192 ;;
 	config) echo 8192 ;;
+	jscan) echo 4096 ;;
 	*) echo 70000 ;;
 	esac
 }
@@ -97,7 +98,7 @@ for t in $targets; do
 	[ -d "$reg" ] && cp "$reg"/* "$work/" 2>/dev/null
 	dict=""
 	case $t in
-	json_body|fluent_page|fresh_page) dict=-dict=tests/fuzz/json.dict ;;
+	json_body|jscan|fluent_page|fresh_page) dict=-dict=tests/fuzz/json.dict ;;
 	dates) dict=-dict=tests/fuzz/dates.dict ;;
 	esac
 	ok=1

@@ -230,18 +230,18 @@ page_shapes(void **state)
 	(void)state;
 	assert_int_equal(dh_fluent_parse_page(new_shape, strlen(new_shape),
 	    &p, err, sizeof(err)), 0);
-	assert_int_equal(json_array_size(p.data), 1);
+	assert_int_equal(p.n, 1);
 	assert_int_equal(p.total, 4);
 	assert_int_equal(p.last_page, 2);
-	json_decref(p.root);
+	dh_fluent_page_release(&p);
 	assert_int_equal(dh_fluent_parse_page(old_shape, strlen(old_shape),
 	    &p, err, sizeof(err)), 0);
 	assert_int_equal(p.last_page, 8);
-	json_decref(p.root);
+	dh_fluent_page_release(&p);
 	assert_int_equal(dh_fluent_parse_page(debug, strlen(debug), &p, err,
 	    sizeof(err)), 0);
 	assert_int_equal(p.total, 3);
-	json_decref(p.root);
+	dh_fluent_page_release(&p);
 	assert_int_equal(dh_fluent_parse_page("<html>oops</html>", 17, &p,
 	    err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "not JSON"));
@@ -327,20 +327,24 @@ page_spans(void **state)
 	    "\"last_page\":1}}";
 	struct dh_fluent_page	 p;
 	struct dh_fluent_ticket	 t;
+	json_t			*o;
 	char			 err[256];
 
 	(void)state;
 	assert_int_equal(dh_fluent_parse_page(body, strlen(body), &p, err,
 	    sizeof(err)), 0);
-	assert_int_equal(p.nspans, 2);
-	assert_int_equal(p.span_len[0], strlen("{\"id\":1,\"title\":"
+	assert_int_equal(p.n, 2);
+	assert_int_equal(p.span[0].len, strlen("{\"id\":1,\"title\":"
 	    "\"a \\\"]}\\\" b\",\"tags\":[{\"x\":[1,2]}]}"));
-	assert_memory_equal(p.text + p.span_off[1], "{\"id\":2,\"t\":"
-	    "\"\\/x\"}", p.span_len[1]);
-	assert_int_equal(dh_fluent_map_raw(json_array_get(p.data, 1),
-	    p.text + p.span_off[1], p.span_len[1], "UTC", "UTC", &t, err,
-	    sizeof(err)), -1);	/* no created_at: still refused */
-	json_decref(p.root);
+	assert_memory_equal(p.text + p.span[1].off, "{\"id\":2,\"t\":"
+	    "\"\\/x\"}", p.span[1].len);
+	o = dh_fluent_page_ticket(&p, 1, err, sizeof(err));
+	assert_non_null(o);
+	assert_int_equal(dh_fluent_map_raw(o, p.text + p.span[1].off,
+	    p.span[1].len, "UTC", "UTC", &t, err, sizeof(err)), -1);
+	/* no created_at: still refused */
+	json_decref(o);
+	dh_fluent_page_release(&p);
 }
 
 static void

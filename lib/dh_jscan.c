@@ -1,0 +1,293 @@
+/*
+ * The strict JSON scanner: validation without a tree.  A sync re-reading
+ * pages it has seen before spends its time here instead of in a parser
+ * that allocates every member of every ticket.
+ */
+#include <string.h>
+
+#include "dh_jscan.h"
+
+/* Bytes that stand for themselves inside a string: printable ASCII. */
+static const unsigned char plain[256] = {
+	[0x20] = 1, [0x21] = 1, [0x23] = 1, [0x24] = 1, [0x25] = 1,
+	[0x26] = 1, [0x27] = 1, [0x28] = 1, [0x29] = 1, [0x2a] = 1,
+	[0x2b] = 1, [0x2c] = 1, [0x2d] = 1, [0x2e] = 1, [0x2f] = 1,
+	[0x30] = 1, [0x31] = 1, [0x32] = 1, [0x33] = 1, [0x34] = 1,
+	[0x35] = 1, [0x36] = 1, [0x37] = 1, [0x38] = 1, [0x39] = 1,
+	[0x3a] = 1, [0x3b] = 1, [0x3c] = 1, [0x3d] = 1, [0x3e] = 1,
+	[0x3f] = 1, [0x40] = 1, [0x41] = 1, [0x42] = 1, [0x43] = 1,
+	[0x44] = 1, [0x45] = 1, [0x46] = 1, [0x47] = 1, [0x48] = 1,
+	[0x49] = 1, [0x4a] = 1, [0x4b] = 1, [0x4c] = 1, [0x4d] = 1,
+	[0x4e] = 1, [0x4f] = 1, [0x50] = 1, [0x51] = 1, [0x52] = 1,
+	[0x53] = 1, [0x54] = 1, [0x55] = 1, [0x56] = 1, [0x57] = 1,
+	[0x58] = 1, [0x59] = 1, [0x5a] = 1, [0x5b] = 1, [0x5d] = 1,
+	[0x5e] = 1, [0x5f] = 1, [0x60] = 1, [0x61] = 1, [0x62] = 1,
+	[0x63] = 1, [0x64] = 1, [0x65] = 1, [0x66] = 1, [0x67] = 1,
+	[0x68] = 1, [0x69] = 1, [0x6a] = 1, [0x6b] = 1, [0x6c] = 1,
+	[0x6d] = 1, [0x6e] = 1, [0x6f] = 1, [0x70] = 1, [0x71] = 1,
+	[0x72] = 1, [0x73] = 1, [0x74] = 1, [0x75] = 1, [0x76] = 1,
+	[0x77] = 1, [0x78] = 1, [0x79] = 1, [0x7a] = 1, [0x7b] = 1,
+	[0x7c] = 1, [0x7d] = 1, [0x7e] = 1, [0x7f] = 1,
+};
+
+const char *
+dh_js_ws(const char *p, const char *end)
+{
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' ||
+	    *p == '\r'))
+		p++;
+	return p;
+}
+
+static const char *
+fail(const char *at, const char **bad)
+{
+	if (bad != NULL)
+		*bad = at;
+	return NULL;
+}
+
+/* Length of the well-formed UTF-8 sequence at p (lead >= 0x80), or 0. */
+static size_t
+utf8_seq(const unsigned char *p, const unsigned char *end)
+{
+	unsigned char	 c = p[0], lo = 0x80, hi = 0xbf;
+	size_t		 n;
+
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2;
+	else if (c >= 0xe0 && c <= 0xef) {
+		n = 3;
+		if (c == 0xe0)
+			lo = 0xa0;
+		else if (c == 0xed)
+			hi = 0x9f;	/* no surrogates */
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		n = 4;
+		if (c == 0xf0)
+			lo = 0x90;
+		else if (c == 0xf4)
+			hi = 0x8f;	/* nothing past U+10FFFF */
+	} else
+		return 0;
+	if ((size_t)(end - p) < n || p[1] < lo || p[1] > hi)
+		return 0;
+	for (size_t i = 2; i < n; i++)
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+	return n;
+}
+
+/* The code unit of the four hex digits at p, or -1. */
+static long
+hex4(const char *p, const char *end)
+{
+	long	 v = 0;
+
+	if (end - p < 4)
+		return -1;
+	for (int i = 0; i < 4; i++) {
+		char	 c = p[i];
+
+		v <<= 4;
+		if (c >= '0' && c <= '9')
+			v |= c - '0';
+		else if (c >= 'a' && c <= 'f')
+			v |= c - 'a' + 10;
+		else if (c >= 'A' && c <= 'F')
+			v |= c - 'A' + 10;
+		else
+			return -1;
+	}
+	return v;
+}
+
+const char *
+dh_js_string(const char *p, const char *end, const char **bad)
+{
+	size_t	 n;
+	long	 u, lo;
+
+	if (p >= end || *p != '"')
+		return fail(p, bad);
+	for (p++; p < end; ) {
+		while (p < end && plain[(unsigned char)*p])
+			p++;
+		if (p >= end)
+			break;
+		if (*p == '"')
+			return p + 1;
+		if (*p != '\\') {
+			if ((unsigned char)*p < 0x80)
+				return fail(p, bad);	/* control byte */
+			n = utf8_seq((const unsigned char *)p,
+			    (const unsigned char *)end);
+			if (n == 0)
+				return fail(p, bad);
+			p += n;
+			continue;
+		}
+		if (p + 1 >= end)
+			return fail(p, bad);
+		switch (p[1]) {
+		case '"': case '\\': case '/': case 'b': case 'f': case 'n':
+		case 'r': case 't':
+			p += 2;
+			continue;
+		case 'u':
+			break;
+		default:
+			return fail(p, bad);
+		}
+		/* As jansson: no \u0000, surrogates only in pairs. */
+		if ((u = hex4(p + 2, end)) <= 0 || (u >= 0xdc00 && u <= 0xdfff))
+			return fail(p, bad);
+		p += 6;
+		if (u >= 0xd800 && u <= 0xdbff) {
+			if (end - p < 6 || p[0] != '\\' || p[1] != 'u' ||
+			    (lo = hex4(p + 2, end)) < 0xdc00 || lo > 0xdfff)
+				return fail(p, bad);
+			p += 6;
+		}
+	}
+	return fail(end, bad);
+}
+
+static const char *
+digits(const char *p, const char *end)
+{
+	const char	*s = p;
+
+	while (p < end && *p >= '0' && *p <= '9')
+		p++;
+	return p == s ? NULL : p;
+}
+
+static const char *
+number(const char *p, const char *end, const char **bad)
+{
+	const char	*s = p;
+
+	if (p < end && *p == '-')
+		p++;
+	if (p < end && *p == '0')
+		p++;
+	else if ((p = digits(p, end)) == NULL)
+		return fail(s, bad);
+	if (p < end && *p == '.' && (p = digits(p + 1, end)) == NULL)
+		return fail(s, bad);
+	if (p < end && (*p == 'e' || *p == 'E')) {
+		p++;
+		if (p < end && (*p == '+' || *p == '-'))
+			p++;
+		if ((p = digits(p, end)) == NULL)
+			return fail(s, bad);
+	}
+	return p;
+}
+
+static const char *
+literal(const char *p, const char *end, const char *word, const char **bad)
+{
+	size_t	 n = strlen(word);
+
+	if ((size_t)(end - p) < n || memcmp(p, word, n) != 0)
+		return fail(p, bad);
+	return p + n;
+}
+
+static const char *
+value(const char *p, const char *end, int depth, const char **bad)
+{
+	char	 close;
+
+	if (p >= end)
+		return fail(p, bad);
+	switch (*p) {
+	case '"':
+		return dh_js_string(p, end, bad);
+	case 't':
+		return literal(p, end, "true", bad);
+	case 'f':
+		return literal(p, end, "false", bad);
+	case 'n':
+		return literal(p, end, "null", bad);
+	case '{':
+	case '[':
+		break;
+	default:
+		return number(p, end, bad);
+	}
+	if (depth >= DH_JS_MAX_DEPTH)
+		return fail(p, bad);
+	close = *p == '{' ? '}' : ']';
+	p = dh_js_ws(p + 1, end);
+	if (p < end && *p == close)
+		return p + 1;
+	for (;;) {
+		if (close == '}') {
+			if ((p = dh_js_string(p, end, bad)) == NULL)
+				return NULL;
+			p = dh_js_ws(p, end);
+			if (p >= end || *p != ':')
+				return fail(p, bad);
+			p = dh_js_ws(p + 1, end);
+		}
+		if ((p = value(p, end, depth + 1, bad)) == NULL)
+			return NULL;
+		p = dh_js_ws(p, end);
+		if (p < end && *p == close)
+			return p + 1;
+		if (p >= end || *p != ',')
+			return fail(p, bad);
+		p = dh_js_ws(p + 1, end);
+	}
+}
+
+const char *
+dh_js_value(const char *p, const char *end, const char **bad)
+{
+	return value(p, end, 0, bad);
+}
+
+const char *
+dh_js_skip(const char *p, const char *end)
+{
+	int	 depth = 0, in_str = 0;
+
+	for (; p < end; p++) {
+		if (in_str) {
+			if (*p == '\\') {
+				if (end - p < 2)
+					return NULL;
+				p++;
+			} else if (*p == '"') {
+				in_str = 0;
+				if (depth == 0)
+					return p + 1;
+			}
+			continue;
+		}
+		if (*p == '"')
+			in_str = 1;
+		else if (*p == '{' || *p == '[')
+			depth++;
+		else if (*p == '}' || *p == ']') {
+			if (depth == 0)
+				return p;
+			if (--depth == 0)
+				return p + 1;
+		} else if (depth == 0 && (*p == ',' || *p == ' ' ||
+		    *p == '\n' || *p == '\r' || *p == '\t'))
+			return p;
+	}
+	return depth == 0 && !in_str ? p : NULL;
+}
+
+int
+dh_js_key_is(const char *p, const char *key)
+{
+	size_t	 n = strlen(key);
+
+	return p[0] == '"' && strncmp(p + 1, key, n) == 0 && p[n + 1] == '"';
+}

@@ -1,0 +1,41 @@
+/*
+ * A strict JSON scanner that builds nothing: it checks JSON text the way
+ * jansson would accept it (RFC 8259, UTF-8, escapes and surrogate pairs,
+ * no NUL) and says where each value ends, so a caller can walk a large
+ * document and hand only the parts it needs to a real parser.
+ */
+#ifndef DH_JSCAN_H
+#define DH_JSCAN_H
+
+#include <stddef.h>
+
+#define DH_JS_MAX_DEPTH	256	/* nesting accepted by dh_js_value */
+
+/* The first byte at or after p that is not JSON white space, or end. */
+const char *dh_js_ws(const char *p, const char *end);
+
+/*
+ * Check the one value that starts at p (no leading blanks) and ends before
+ * end.  Returns the byte after it, or NULL when it is not valid JSON, with
+ * *bad (when not NULL) at the first byte found wrong.  Integers are not
+ * range-checked: that is the reader's business.
+ */
+const char *dh_js_value(const char *p, const char *end, const char **bad);
+
+/* Check a string value at p (at its opening quote); as dh_js_value. */
+const char *dh_js_string(const char *p, const char *end, const char **bad);
+
+/*
+ * Find the end of the value at p without checking it: strings, escapes and
+ * nesting are followed, nothing else.  NULL when the text ends first.  For
+ * text that a checking parser reads afterwards anyway.
+ */
+const char *dh_js_skip(const char *p, const char *end);
+
+/*
+ * Whether the string at p (opening quote, already checked) holds exactly
+ * the bytes key, with no escapes.
+ */
+int	 dh_js_key_is(const char *p, const char *key);
+
+#endif

@@ -1,0 +1,49 @@
+/*
+ * The strict JSON scanner against jansson: dh_js_value must accept exactly
+ * the texts jansson accepts (JSON_DECODE_ANY), except where jansson adds
+ * limits of its own (integers and reals out of range, nesting deeper than
+ * the scanner allows) and where jansson reads a NUL byte outside a string
+ * as the end of the text, which the scanner refuses.  A disagreement
+ * aborts.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "dh_jscan.h"
+#include "fuzz_common.h"
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	json_error_t	 e;
+	json_t		*j;
+	const char	*end, *p, *bad = NULL;
+	char		*text;
+	int		 ours, theirs;
+
+	if ((text = fuzz_memdup(data, size)) == NULL)
+		return 0;
+	end = text + size;
+	p = dh_js_value(dh_js_ws(text, end), end, &bad);
+	if (p != NULL && (p < text || p > end))
+		abort();
+	if (p == NULL && (bad == NULL || bad < text || bad > end))
+		abort();
+	ours = p != NULL && dh_js_ws(p, end) == end;
+	j = json_loadb(text, size, JSON_DECODE_ANY, &e);
+	theirs = j != NULL;
+	json_decref(j);
+	if (ours != theirs && !(ours && (strstr(e.text, "too big") != NULL ||
+	    strstr(e.text, "overflow") != NULL ||
+	    strstr(e.text, "depth") != NULL)) &&
+	    !(theirs && memchr(text, '\0', size) != NULL)) {
+		fprintf(stderr, "scanner %s, jansson %s (%s)\n",
+		    ours ? "accepts" : "refuses", theirs ? "accepts" :
+		    "refuses", theirs ? "" : e.text);
+		abort();
+	}
+	free(text);
+	return 0;
+}

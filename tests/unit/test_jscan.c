@@ -1,0 +1,215 @@
+/*
+ * The strict JSON scanner: what it accepts and refuses, checked against
+ * jansson for every case, and the page walk of FluentSupport answers that
+ * is built on it.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "dh_jscan.h"
+#include "dh_util.h"
+#include "prov_fluent.h"
+
+static const struct {
+	const char	*text;
+	int		 ok;
+} cases[] = {
+	{ "{}", 1 },
+	{ "[]", 1 },
+	{ " [ 1 , -2.5e+3 , 0 , -0 , 1E2 ] ", 1 },
+	{ "{\"a\":{\"b\":[true,false,null]}}", 1 },
+	{ "\"caf\xc3\xa9 \\u00e9 \\ud83d\\ude00 \\/ \\\\ \\\" \\b\\f\\n\\r\\t\"", 1 },
+	{ "\"\xf0\x9f\x98\x80\"", 1 },
+	{ "\"\x7f\"", 1 },
+	{ "", 0 },
+	{ "{", 0 },
+	{ "{\"a\":1", 0 },
+	{ "{\"a\" 1}", 0 },
+	{ "{\"a\":1,}", 0 },
+	{ "[1,]", 0 },
+	{ "[,1]", 0 },
+	{ "{a:1}", 0 },
+	{ "{1:1}", 0 },
+	{ "[01]", 0 },
+	{ "[1.]", 0 },
+	{ "[.5]", 0 },
+	{ "[1e]", 0 },
+	{ "[-]", 0 },
+	{ "[+1]", 0 },
+	{ "[tru]", 0 },
+	{ "[nul]", 0 },
+	{ "[True]", 0 },
+	{ "\"a\tb\"", 0 },		/* raw control byte */
+	{ "\"\\x41\"", 0 },		/* unknown escape */
+	{ "\"\\u12\"", 0 },
+	{ "\"\\u0000\"", 0 },		/* jansson refuses NUL */
+	{ "\"\\udc00\"", 0 },		/* lone low surrogate */
+	{ "\"\\ud83d\"", 0 },		/* lone high surrogate */
+	{ "\"\\ud83d\\u0041\"", 0 },
+	{ "\"\xc3\"", 0 },		/* cut sequence */
+	{ "\"\xc0\xaf\"", 0 },		/* overlong */
+	{ "\"\xed\xa0\x80\"", 0 },	/* encoded surrogate */
+	{ "\"\xf4\x90\x80\x80\"", 0 },	/* past U+10FFFF */
+	{ "\"\xff\"", 0 },
+	{ "\"abc", 0 },
+	{ "[1] [2]", 0 },
+};
+
+/* Each case as the scanner and as jansson see it: both agree. */
+static void
+scanner_agrees_with_jansson(void **state)
+{
+	const char	*end, *p, *bad;
+	json_t		*j;
+	int		 ours;
+
+	(void)state;
+	for (size_t i = 0; i < DH_ARRAY_LEN(cases); i++) {
+		size_t	 n = strlen(cases[i].text);
+
+		end = cases[i].text + n;
+		bad = NULL;
+		p = dh_js_value(dh_js_ws(cases[i].text, end), end, &bad);
+		ours = p != NULL && dh_js_ws(p, end) == end;
+		if (ours != cases[i].ok)
+			fail_msg("case %zu (%s): scanner says %d", i,
+			    cases[i].text, ours);
+		if (p == NULL && (bad == NULL || bad > end))
+			fail_msg("case %zu: no position for the error", i);
+		j = json_loadb(cases[i].text, n, JSON_DECODE_ANY, NULL);
+		if ((j != NULL) != cases[i].ok)
+			fail_msg("case %zu (%s): jansson says %d", i,
+			    cases[i].text, j != NULL);
+		json_decref(j);
+	}
+}
+
+static void
+nesting_is_bounded(void **state)
+{
+	char		 deep[2 * DH_JS_MAX_DEPTH + 8];
+	const char	*bad = NULL;
+	size_t		 n = 0;
+
+	(void)state;
+	for (int i = 0; i < DH_JS_MAX_DEPTH + 1; i++)
+		deep[n++] = '[';
+	deep[n] = '\0';
+	assert_null(dh_js_value(deep, deep + n, &bad));
+	assert_non_null(bad);
+	/* Just within the bound is fine. */
+	n = 0;
+	for (int i = 0; i < DH_JS_MAX_DEPTH; i++)
+		deep[n++] = '[';
+	for (int i = 0; i < DH_JS_MAX_DEPTH; i++)
+		deep[n++] = ']';
+	assert_ptr_equal(dh_js_value(deep, deep + n, NULL), deep + n);
+}
+
+static void
+skip_follows_strings(void **state)
+{
+	static const char	 t[] = "{\"a\":\"}]\\\"\",\"b\":[1,{}]} ,2";
+	const char		*e;
+
+	(void)state;
+	e = dh_js_skip(t, t + strlen(t));
+	assert_non_null(e);
+	assert_int_equal(e - t, (long)strlen("{\"a\":\"}]\\\"\",\"b\":[1,{}]}"));
+	/* Text that ends inside a value: no end found. */
+	{
+		static const char	 open[] = "{\"a\":[1";
+		static const char	 esc[] = "\"ab\\";
+
+		assert_null(dh_js_skip(open, open + strlen(open)));
+		assert_null(dh_js_skip(esc, esc + strlen(esc)));
+	}
+}
+
+/*
+ * Pages are checked strictly outside the tickets, whatever the tickets
+ * hold; a ticket is checked when it is read.
+ */
+static void
+page_walk_is_strict(void **state)
+{
+	static const char *const bad_pages[] = {
+		"{\"tickets\":{\"data\":[{\"id\":1}],\"total\":01}}",
+		"{\"tickets\":{\"data\":[{\"id\":1}]}} x",
+		"{\"tickets\":{\"data\":[{\"id\":1}],\"x\":\"\xff\"}}",
+		"{\"tickets\":{\"data\":[{\"id\":1},]}}",
+		"{\"tickets\":{\"data\":[{\"id\":1} {\"id\":2}]}}",
+		"{\"tickets\":{\"data\":[{\"id\":1}]",
+		"{\"tickets\":{\"data\":[{\"id\":1}],}}",
+		"{\"notickets\":{\"data\":[]}}",
+		"{\"tickets\":[]}",
+		"[{\"tickets\":{\"data\":[]}}]",
+	};
+	struct dh_fluent_page	 p;
+	json_t			*o;
+	char			 err[256];
+	const char		*odd = "{\"tickets\":{\"data\":[{\"id\":1,"
+	    "\"t\":\"\\q\"}, 7, {\"id\":3}],\"last_page\":\"2\"}}";
+
+	(void)state;
+	for (size_t i = 0; i < DH_ARRAY_LEN(bad_pages); i++)
+		if (dh_fluent_parse_page(bad_pages[i], strlen(bad_pages[i]),
+		    &p, err, sizeof(err)) != -1)
+			fail_msg("page %zu accepted: %s", i, bad_pages[i]);
+	/* The bad escape is inside ticket 1: found when it is read. */
+	assert_int_equal(dh_fluent_parse_page(odd, strlen(odd), &p, err,
+	    sizeof(err)), 0);
+	assert_int_equal(p.n, 3);
+	assert_int_equal(p.last_page, 2);
+	assert_null(dh_fluent_page_ticket(&p, 0, err, sizeof(err)));
+	assert_non_null(strstr(err, "ticket 1 on the page is not valid JSON"));
+	o = dh_fluent_page_ticket(&p, 1, err, sizeof(err));
+	assert_true(json_is_integer(o));
+	json_decref(o);
+	o = dh_fluent_page_ticket(&p, 2, err, sizeof(err));
+	assert_true(json_is_object(o));
+	json_decref(o);
+	assert_null(dh_fluent_page_ticket(&p, 3, err, sizeof(err)));
+	dh_fluent_page_release(&p);
+}
+
+/* The hash is BLAKE2b-256 of the bytes as received. */
+static void
+hash_of_raw_bytes(void **state)
+{
+	unsigned char	 a[DH_FLUENT_HASH_LEN], b[DH_FLUENT_HASH_LEN];
+	static const unsigned char abc[] = {	/* BLAKE2b-256("abc") */
+		0xbd, 0xdd, 0x81, 0x3c, 0x63, 0x42, 0x39, 0x72,
+		0x31, 0x71, 0xef, 0x3f, 0xee, 0x98, 0x57, 0x9b,
+		0x94, 0x96, 0x4e, 0x3b, 0xb1, 0xcb, 0x3e, 0x42,
+		0x72, 0x62, 0xc8, 0xc0, 0x68, 0xd5, 0x23, 0x19,
+	};
+
+	(void)state;
+	dh_fluent_hash("abc", 3, a);
+	assert_memory_equal(a, abc, sizeof(abc));
+	dh_fluent_hash("{\"id\":1}", 8, a);
+	dh_fluent_hash("{\"id\": 1}", 9, b);
+	assert_memory_not_equal(a, b, sizeof(a));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(scanner_agrees_with_jansson),
+		cmocka_unit_test(nesting_is_bounded),
+		cmocka_unit_test(skip_follows_strings),
+		cmocka_unit_test(page_walk_is_strict),
+		cmocka_unit_test(hash_of_raw_bytes),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
