@@ -250,38 +250,63 @@ dh_js_value(const char *p, const char *end, const char **bad)
 	return value(p, end, 0, bad);
 }
 
+/*
+ * The closing quote of the string opening at p: the next quote not
+ * escaped, found with memchr (most of a ticket's bytes are in strings).
+ */
+static const char *
+string_end(const char *p, const char *end)
+{
+	const char	*q = p + 1, *b;
+
+	for (;;) {
+		if ((q = memchr(q, '"', (size_t)(end - q))) == NULL)
+			return NULL;
+		for (b = q - 1; b > p && *b == '\\'; b--)
+			;
+		if ((q - b) % 2 == 1)
+			return q;	/* an even run of backslashes */
+		q++;
+	}
+}
+
 const char *
 dh_js_skip(const char *p, const char *end)
 {
-	int	 depth = 0, in_str = 0;
+	int	 depth = 0;
 
 	for (; p < end; p++) {
-		if (in_str) {
-			if (*p == '\\') {
-				if (end - p < 2)
-					return NULL;
-				p++;
-			} else if (*p == '"') {
-				in_str = 0;
-				if (depth == 0)
-					return p + 1;
-			}
-			continue;
-		}
-		if (*p == '"')
-			in_str = 1;
-		else if (*p == '{' || *p == '[')
+		switch (*p) {
+		case '"':
+			if ((p = string_end(p, end)) == NULL)
+				return NULL;
+			if (depth == 0)
+				return p + 1;
+			break;
+		case '{':
+		case '[':
 			depth++;
-		else if (*p == '}' || *p == ']') {
+			break;
+		case '}':
+		case ']':
 			if (depth == 0)
 				return p;
 			if (--depth == 0)
 				return p + 1;
-		} else if (depth == 0 && (*p == ',' || *p == ' ' ||
-		    *p == '\n' || *p == '\r' || *p == '\t'))
-			return p;
+			break;
+		case ',':
+		case ' ':
+		case '\n':
+		case '\r':
+		case '\t':
+			if (depth == 0)
+				return p;
+			break;
+		default:
+			break;
+		}
 	}
-	return depth == 0 && !in_str ? p : NULL;
+	return depth == 0 ? p : NULL;
 }
 
 int

@@ -702,6 +702,28 @@ out:
 }
 
 /*
+ * Start pages until width of them are on their way (page p in slot
+ * p % width), none past the last page.  Page 1 goes alone: it says how
+ * many pages there are.  *next is the first page not started.
+ */
+static enum dh_prov_rc
+fill_window(struct dh_fluent *f, const struct dh_config *cfg, long width,
+    long done, long last, long *next, char *err, size_t errlen)
+{
+	enum dh_prov_rc	 pr;
+
+	while (*next < done + (done == 1 ? 1 : width) &&
+	    (last < 0 || *next <= last) && *next <= MAX_PAGES) {
+		pr = dh_fluent_page_start(f, (size_t)(*next % width), *next,
+		    (long)cfg->fluent_per_page, err, errlen);
+		if (pr != DH_PROV_OK)
+			return pr;
+		(*next)++;
+	}
+	return DH_PROV_OK;
+}
+
+/*
  * Fetch pages newest first, stage the tickets created on or after the
  * filter, and stop at the first page that reaches past it.  Page 1 comes
  * alone (it says how many pages there are); after it FLUENT_CONCURRENCY
@@ -714,7 +736,7 @@ fetch(struct dh_db *db, const struct dh_config *cfg, struct dh_fluent *f,
 {
 	struct dh_fluent_page	 pg;
 	struct fetch_state	 st;
-	enum dh_prov_rc		 pr;
+	enum dh_prov_rc		 pr, tzr;
 	enum dh_sync_rc		 rc = DH_SYNC_OK;
 	long			 next = 1, done = 1, last = -1, width;
 	int			 dbrc;
@@ -722,16 +744,28 @@ fetch(struct dh_db *db, const struct dh_config *cfg, struct dh_fluent *f,
 	memset(&st, 0, sizeof(st));
 	st.filter = filter;
 	st.total = -1;
-	pr = dh_fluent_site_tz(f, st.site_tz, sizeof(st.site_tz), err, errlen);
-	if (pr == DH_PROV_AUTH || pr == DH_PROV_UNREACHABLE)
-		return prov_rc(pr);
+	width = cfg->fluent_concurrency;
+	if (width > DH_HTTP_MAX_PARALLEL)
+		width = DH_HTTP_MAX_PARALLEL;
+	if (width < 1)
+		width = 1;
+	tzr = dh_fluent_site_tz(f, st.site_tz, sizeof(st.site_tz), err,
+	    errlen);
+	if (tzr == DH_PROV_AUTH || tzr == DH_PROV_UNREACHABLE)
+		return prov_rc(tzr);
+	/* Page 1 downloads while the stored tickets are read. */
+	if ((pr = fill_window(f, cfg, width, done, last, &next, err,
+	    errlen)) != DH_PROV_OK) {
+		rc = prov_rc(pr);
+		goto out;
+	}
 	if ((dbrc = known_load(db, &st.known)) != DH_DB_OK) {
 		snprintf(err, errlen, "reading the stored tickets: %s",
 		    db->err[0] ? db->err : "out of memory");
 		rc = db_rc(dbrc);
 		goto out;
 	}
-	if (pr != DH_PROV_OK) {
+	if (tzr != DH_PROV_OK) {
 		dh_warn("site timezone unknown (%s), reading local times as "
 		    "UTC", err);
 		dh_strlcpy(st.site_tz, "UTC", sizeof(st.site_tz));
@@ -740,23 +774,12 @@ fetch(struct dh_db *db, const struct dh_config *cfg, struct dh_fluent *f,
 	    st.site_tz, sizeof(st.biz_tz));
 	dh_info("run %lld: site timezone %s, business timezone %s, "
 	    "filter %s", res->run_id, st.site_tz, st.biz_tz, filter);
-	width = cfg->fluent_concurrency;
-	if (width > DH_HTTP_MAX_PARALLEL)
-		width = DH_HTTP_MAX_PARALLEL;
-	if (width < 1)
-		width = 1;
 
 	while (!st.done && done <= MAX_PAGES) {
-		/* Keep the window full: page p travels in slot p % width. */
-		while (next < done + (done == 1 ? 1 : width) &&
-		    (last < 0 || next <= last) && next <= MAX_PAGES) {
-			pr = dh_fluent_page_start(f, (size_t)(next % width),
-			    next, (long)cfg->fluent_per_page, err, errlen);
-			if (pr != DH_PROV_OK) {
-				rc = prov_rc(pr);
-				goto out;
-			}
-			next++;
+		if ((pr = fill_window(f, cfg, width, done, last, &next, err,
+		    errlen)) != DH_PROV_OK) {
+			rc = prov_rc(pr);
+			goto out;
 		}
 		if (done >= next)
 			break;		/* past the last page */

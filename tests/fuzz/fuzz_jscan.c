@@ -4,7 +4,8 @@
  * limits of its own (integers and reals out of range, nesting deeper than
  * the scanner allows) and where jansson reads a NUL byte outside a string
  * as the end of the text, which the scanner refuses.  A disagreement
- * aborts.
+ * aborts.  Where the text is valid, dh_js_skip must end the value at the
+ * same byte.
  */
 #include <stdio.h>
 #include <string.h>
@@ -32,6 +33,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (p == NULL && (bad == NULL || bad < text || bad > end))
 		abort();
 	ours = p != NULL && dh_js_ws(p, end) == end;
+	/* On valid text the unchecked skip ends where the check does. */
+	if (ours && dh_js_skip(dh_js_ws(text, end), end) != p)
+		abort();
 	j = json_loadb(text, size, JSON_DECODE_ANY, &e);
 	theirs = j != NULL;
 	json_decref(j);
