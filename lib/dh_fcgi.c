@@ -4,6 +4,7 @@
  * route, method, identity and body size, calls the handler and releases
  * everything the request held before the next accept.
  */
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -374,8 +375,11 @@ on_term(int sig)
 static int
 worker(struct dh_app *app, int fd)
 {
-	FCGX_Request	 fr;
-	struct sigaction sa;
+	FCGX_Request		 fr;
+	struct sigaction	 sa;
+	struct sockaddr_storage	 ss;
+	socklen_t		 sl = sizeof(ss);
+	int			 unix_sock;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_term;
@@ -393,8 +397,20 @@ worker(struct dh_app *app, int fd)
 		dh_err("FCGX_InitRequest failed");
 		return 1;
 	}
+	unix_sock = getsockname(fd, (struct sockaddr *)&ss, &sl) == 0 &&
+	    ss.ss_family == AF_UNIX;
 	while (!stopping && FCGX_Accept_r(&fr) >= 0) {
 		handle(app, &fr);
+		/*
+		 * libfcgi closes a connection gracefully: shutdown, then wait
+		 * for the server to hang up, so that TCP sends no RST over
+		 * unread data.  A local socket has no RST and keeps what was
+		 * written for the reader: close at once, which spares a
+		 * wake-up and a round trip on every request (FCGX_Detach only
+		 * marks the request so).
+		 */
+		if (unix_sock)
+			FCGX_Detach(&fr);
 		FCGX_Finish_r(&fr);
 	}
 	FCGX_Free(&fr, 0);

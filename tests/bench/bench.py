@@ -536,7 +536,45 @@ def wrk(url, header=None, secs=WRK_SECS):
     return r
 
 
+def fcgi_floor():
+    """The most a FastCGI program can answer here: a request it refuses
+    with 405 before any database work (POST /api/health), through nginx,
+    against a static file of the same size.  The endpoints cannot beat it."""
+    st, body = http("POST", BASE + "/api/health", raw=True)
+    if st != 405:
+        raise RuntimeError("POST /api/health: HTTP %s, want 405" % st)
+    sp = "bench-static-%d-floor.json" % os.getpid()
+    path = os.path.join(HTDOCS, sp)
+    script = os.path.join(VAR, "bench-post.lua")
+    with open(path, "wb") as f:
+        f.write(body)
+    with open(script, "w") as f:
+        f.write('wrk.method = "POST"\n')
+    try:
+        srate, frate = [], []
+        for _ in range(RUNS):
+            srate.append(wrk(BASE + "/" + sp)["rps"])
+            p = subprocess.run(["wrk", "-t2", "-c64", "-d%ds" % WRK_SECS, "-s", script,
+                                BASE + "/api/health"], capture_output=True, text=True,
+                               timeout=WRK_SECS + 60)
+            m = re.search(r"Requests/sec:\s+([\d.]+)", p.stdout)
+            if not m:
+                raise RuntimeError("wrk output: %s %s" % (p.stdout, p.stderr))
+            frate.append(float(m.group(1)))
+        log("FastCGI floor: %.0f answers/s (405, no database) vs static %.0f/s"
+            % (med(frate), med(srate)))
+        row("endpoints", "FastCGI floor (405, no DB)", "%.0f/s" % med(frate),
+            "static %.0f/s" % med(srate), med(frate) / med(srate), "(info)")
+    finally:
+        for f in (path, script):
+            try:
+                os.unlink(f)
+            except OSError:
+                pass
+
+
 def bench_endpoints():
+    fcgi_floor()
     auth = "Authorization: " + basic(*ADMIN)
     cases = [
         ("status", "GET /api/fluent/status", "/api/fluent/status", None, 0.40),
