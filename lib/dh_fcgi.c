@@ -266,7 +266,24 @@ read_body(struct dh_req *req)
 	return 0;
 }
 
-static void
+/* Whether the request's body, if any, was read to its end. */
+static int
+drained(struct dh_req *req)
+{
+	const char	*cl = dh_req_param(req, "CONTENT_LENGTH");
+	long long	 n = 0;
+
+	if (cl != NULL && *cl != '\0' &&
+	    dh_parse_ll(cl, 0, 1LL << 40, &n) == -1)
+		return 0;
+	if (n != 0 && (req->body == NULL || req->body_len != (size_t)n))
+		return 0;
+	/* And the empty record that ends it: nothing left in the socket. */
+	return FCGX_GetChar(req->fcgi->in) == EOF;
+}
+
+/* Answer one request; 1 when nothing of it is left unread. */
+static int
 handle(struct dh_app *app, FCGX_Request *fr)
 {
 	struct dh_req		 req;
@@ -275,7 +292,7 @@ handle(struct dh_app *app, FCGX_Request *fr)
 	char			 allow[128] = "";
 	size_t			 alen = 0;
 	int64_t			 t0 = dh_now_ms();
-	int			 path_seen = 0, rc;
+	int			 path_seen = 0, rc, done;
 
 	memset(&req, 0, sizeof(req));
 	nextra = 0;
@@ -362,7 +379,9 @@ out:
 	    (long long)(dh_now_ms() - t0),
 	    req.ident.user[0] ? req.ident.user : "-");
 	dh_log_request(NULL, NULL);
+	done = drained(&req);
 	free(req.body);
+	return done;
 }
 
 static void
@@ -400,16 +419,15 @@ worker(struct dh_app *app, int fd)
 	unix_sock = getsockname(fd, (struct sockaddr *)&ss, &sl) == 0 &&
 	    ss.ss_family == AF_UNIX;
 	while (!stopping && FCGX_Accept_r(&fr) >= 0) {
-		handle(app, &fr);
 		/*
 		 * libfcgi closes a connection gracefully: shutdown, then wait
-		 * for the server to hang up, so that TCP sends no RST over
-		 * unread data.  A local socket has no RST and keeps what was
-		 * written for the reader: close at once, which spares a
-		 * wake-up and a round trip on every request (FCGX_Detach only
-		 * marks the request so).
+		 * for the server to hang up, so that nginx is not cut off
+		 * while it still sends a body nobody reads.  When the whole
+		 * request was read and the socket is local (no TCP RST), close
+		 * at once, which spares a wake-up and a round trip on every
+		 * request (FCGX_Detach only marks the request so).
 		 */
-		if (unix_sock)
+		if (handle(app, &fr) && unix_sock)
 			FCGX_Detach(&fr);
 		FCGX_Finish_r(&fr);
 	}
