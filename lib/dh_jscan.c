@@ -250,9 +250,22 @@ dh_js_value(const char *p, const char *end, const char **bad)
 	return value(p, end, 0, bad);
 }
 
+/* The next quote from q: a short look first (keys and small values end
+ * soon), then memchr. */
+static const char *
+next_quote(const char *q, const char *end)
+{
+	const char	*near = end - q > 24 ? q + 24 : end;
+
+	for (; q < near; q++)
+		if (*q == '"')
+			return q;
+	return q < end ? memchr(q, '"', (size_t)(end - q)) : NULL;
+}
+
 /*
  * The closing quote of the string opening at p: the next quote not
- * escaped, found with memchr (most of a ticket's bytes are in strings).
+ * escaped (most of a ticket's bytes are in strings).
  */
 static const char *
 string_end(const char *p, const char *end)
@@ -260,7 +273,7 @@ string_end(const char *p, const char *end)
 	const char	*q = p + 1, *b;
 
 	for (;;) {
-		if ((q = memchr(q, '"', (size_t)(end - q))) == NULL)
+		if ((q = next_quote(q, end)) == NULL)
 			return NULL;
 		for (b = q - 1; b > p && *b == '\\'; b--)
 			;
