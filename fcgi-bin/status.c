@@ -15,78 +15,105 @@
 	"LPAD(FLOOR(MICROSECOND(" col ") / 1000), 3, '0'), 'Z')"
 
 enum {
-	Q_LAST_RUN,
-	Q_BREAKDOWN,
+	Q_STATUS,
 	Q_PING,
 	Q__MAX
 };
 
 static const char *const sql[Q__MAX] = {
-	[Q_LAST_RUN] = "SELECT id, " ISO("last_sync_at") " AS last_sync_at, "
+	/*
+	 * One round trip: the last run (NULLs when there is none) and the
+	 * counts by status as of the last sync that changed tickets
+	 * (sql/004_fluent_stats.sql), as the two last columns.
+	 */
+	[Q_STATUS] = "SELECT r.*, b.breakdown, b.total FROM "
+	    "(SELECT COALESCE(JSON_ARRAYAGG(JSON_OBJECT('ticket_status', "
+	    "ticket_status, 'count', count) ORDER BY count DESC, "
+	    "ticket_status), '[]') AS breakdown, "
+	    "COALESCE(SUM(count), 0) AS total FROM fluent_ticket_stats) b "
+	    "LEFT JOIN (SELECT id, " ISO("last_sync_at") " AS last_sync_at, "
 	    "last_sync_status, tickets_fetched, tickets_added, "
 	    "tickets_updated, tickets_skipped, sync_duration_ms, "
 	    "DATE_FORMAT(date_filter, '%Y-%m-%d') AS date_filter, "
 	    "error_message, " ISO("started_at") " AS started_at, "
 	    "IF(finished_at IS NULL, NULL, " ISO("finished_at") ") "
 	    "AS finished_at, pages_fetched, tickets_total "
-	    "FROM fluent_sync_status ORDER BY id DESC LIMIT 1",
-	/* As of the last successful sync (sql/004_fluent_stats.sql). */
-	[Q_BREAKDOWN] = "SELECT ticket_status, count "
-	    "FROM fluent_ticket_stats ORDER BY count DESC, ticket_status",
+	    "FROM fluent_sync_status ORDER BY id DESC LIMIT 1) r ON TRUE",
 	[Q_PING] = "SELECT 1",
+};
+
+/* Columns of Q_STATUS. */
+enum {
+	C_ID = 0,
+	C_STATUS = 2,
+	C_FETCHED = 3,
+	C_PAGES = 12,
+	C_TICKETS_TOTAL = 13,
+	C_BREAKDOWN = 14,
+	C_SUM = 15,
 };
 
 static void
 h_fluent_status(struct dh_req *req)
 {
 	struct dh_db		*db = &req->app->db;
-	struct dh_result	*run = NULL, *br = NULL;
-	json_t			*o, *st = json_null();
-	long long		 total = 0;
+	struct dh_result	*r = NULL;
+	json_t			*o, *st = json_null(), *br;
+	const char		*state;
 	int			 rc;
 
-	if ((rc = dh_db_exec(db, Q_LAST_RUN, NULL, 0, &run, NULL)) != DH_DB_OK)
+	if ((rc = dh_db_exec(db, Q_STATUS, NULL, 0, &r, NULL)) != DH_DB_OK)
 		goto fail;
 	/*
 	 * A run shown in progress may belong to a process that died: check
 	 * the lease, mark it failed if so, and read it again.  (A new run
 	 * marks every older orphan failed, so only the last can be one.)
 	 */
-	if (run != NULL && run->nrows == 1 &&
-	    strcmp(dh_res_get(run, 0, 2), "in_progress") == 0) {
-		dh_result_free(run);
-		run = NULL;
+	state = r != NULL && r->nrows == 1 ? dh_res_get(r, 0, C_STATUS) : NULL;
+	if (state != NULL && strcmp(state, "in_progress") == 0) {
+		dh_result_free(r);
+		r = NULL;
 		if ((rc = dh_fluent_reap(db, &req->app->cfg)) != DH_DB_OK ||
-		    (rc = dh_db_exec(db, Q_LAST_RUN, NULL, 0, &run,
+		    (rc = dh_db_exec(db, Q_STATUS, NULL, 0, &r,
 		    NULL)) != DH_DB_OK)
 			goto fail;
 	}
-	if ((rc = dh_db_exec(db, Q_BREAKDOWN, NULL, 0, &br, NULL)) != DH_DB_OK)
+	if (r == NULL || r->nrows != 1) {
+		rc = DH_DB_ERR;
 		goto fail;
-	for (size_t i = 0; i < br->nrows; i++)
-		total += dh_res_int(br, i, 1, 0);
-	if (run != NULL && run->nrows == 1) {
+	}
+	br = json_loads(dh_res_get(r, 0, C_BREAKDOWN), 0, NULL);
+	if (!json_is_array(br)) {
+		json_decref(br);
+		rc = DH_DB_ERR;
+		goto fail;
+	}
+	if (dh_res_get(r, 0, C_ID) != NULL) {
 		json_decref(st);
-		st = dh_res_row_json(run, 0);
-		if (strcmp(dh_res_get(run, 0, 2), "in_progress") == 0)
+		st = dh_res_row_json(r, 0);
+		json_object_del(st, "breakdown");
+		json_object_del(st, "total");
+		state = dh_res_get(r, 0, C_STATUS);
+		if (state != NULL && strcmp(state, "in_progress") == 0)
 			json_object_set_new(st, "progress", json_pack(
-			    "{s:I,s:I,s:o}",
-			    "pagesFetched", (json_int_t)dh_res_int(run, 0, 12, 0),
-			    "ticketsFetched", (json_int_t)dh_res_int(run, 0, 3, 0),
-			    "ticketsTotal", dh_res_get(run, 0, 13) != NULL ?
-			    json_integer(dh_res_int(run, 0, 13, 0)) :
+			    "{s:I,s:I,s:o}", "pagesFetched",
+			    (json_int_t)dh_res_int(r, 0, C_PAGES, 0),
+			    "ticketsFetched",
+			    (json_int_t)dh_res_int(r, 0, C_FETCHED, 0),
+			    "ticketsTotal",
+			    dh_res_get(r, 0, C_TICKETS_TOTAL) != NULL ?
+			    json_integer(dh_res_int(r, 0, C_TICKETS_TOTAL, 0)) :
 			    json_null()));
 	}
 	o = json_pack("{s:o,s:I,s:o}", "syncStatus", st, "totalTickets",
-	    (json_int_t)total, "statusBreakdown", dh_res_json(br));
+	    (json_int_t)dh_res_int(r, 0, C_SUM, 0), "statusBreakdown", br);
 	dh_reply_json(req, 200, o);
 	goto out;
 fail:
 	json_decref(st);
 	dh_reply_db(req, rc);
 out:
-	dh_result_free(run);
-	dh_result_free(br);
+	dh_result_free(r);
 }
 
 static void

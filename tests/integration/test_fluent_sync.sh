@@ -14,6 +14,11 @@ count() { sql "SELECT COUNT(*) FROM $1"; }
 reset_db
 fresh_fake 120
 
+t_case "status before any sync: no run, no tickets"
+NOAUTH=1 http GET /api/fluent/status
+t_eq "$STATUS" 200 status
+t_eq "$(jqb -c .)" '{"syncStatus":null,"totalTickets":0,"statusBreakdown":[]}' body
+
 t_case "first sync adds every ticket and answers the seed's JSON"
 sync_fluent '{"dateFilter":"2020-01-01"}'
 t_eq "$STATUS" 200 status
