@@ -70,6 +70,13 @@ http GET "/api/requests?limit=5"
 t_eq "$(jqb '.total'),$(jqb '.totalCapped')" "1000,true" "capped"
 http GET "/api/requests?limit=5&source=fluent"
 t_eq "$(jqb '.total'),$(jqb '.totalCapped')" "230,false" "a filter under the cap is exact"
+# A short last page gives the total without counting; past the end counts.
+http GET "/api/requests?limit=100&offset=200&source=fluent"
+t_eq "$(jqb '.requests | length'),$(jqb '.total'),$(jqb '.totalCapped')" "30,230,false" "short last page"
+http GET "/api/requests?limit=100&offset=500&source=fluent"
+t_eq "$(jqb '.requests | length'),$(jqb '.total')" "0,230" "past the end"
+http GET "/api/requests?limit=100&offset=1200"
+t_eq "$(jqb '.requests | length'),$(jqb '.total'),$(jqb '.totalCapped')" "80,1000,true" "short page past the cap"
 http GET "/api/requests?limit=5&sort=id&order=asc&source=sms"
 cur=$(jqb .nextCursor)
 http GET "/api/requests?limit=5&sort=id&order=asc&source=sms&cursor=$cur"
