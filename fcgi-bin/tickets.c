@@ -214,6 +214,43 @@ static const char *const orders[] = { "asc", "desc", NULL };
 static const char *const statuses[] = { "active", "deleted", "ignored",
 	NULL };
 
+#define REPLY_MAX	(64u * 1024 * 1024)	/* 500 rows of the longest */
+
+/*
+ * Answer 200 with the rows of r as JSON text, written without building a
+ * tree (a page of 100 requests spent most of its CPU in jansson): the
+ * bare array, or with key set, {"key": rows, ...rest} where rest (stolen)
+ * holds the other members.
+ */
+static void
+reply_rows(struct dh_req *req, const char *key, const struct dh_result *r,
+    json_t *rest)
+{
+	struct dh_buf	 b;
+	char		*tail = NULL;
+	int		 rc = 0;
+
+	dh_buf_init(&b, REPLY_MAX);
+	if (key != NULL) {
+		tail = json_dumps(rest, JSON_COMPACT | JSON_ENSURE_ASCII);
+		rc |= tail == NULL ? -1 : 0;
+		rc |= dh_buf_printf(&b, "{\"%s\":", key);
+	}
+	rc |= dh_res_json_text(r, &b);
+	/* The rest without its opening brace: ,"total":...} */
+	if (key != NULL && tail != NULL && strcmp(tail, "{}") != 0)
+		rc |= dh_buf_printf(&b, ",%s", tail + 1);
+	else if (key != NULL)
+		rc |= dh_buf_puts(&b, "}");
+	if (rc == 0)
+		dh_reply_text(req, 200, b.data, b.len);
+	else
+		dh_reply_error(req, 500, "cannot encode the answer");
+	free(tail);
+	json_decref(rest);
+	dh_buf_release(&b);
+}
+
 static void
 h_fluent_tickets(struct dh_req *req)
 {
@@ -238,7 +275,7 @@ h_fluent_tickets(struct dh_req *req)
 	if (rc != DH_DB_OK)
 		dh_reply_db(req, rc);
 	else
-		dh_reply_json(req, 200, dh_res_json(r));
+		reply_rows(req, NULL, r, NULL);
 	dh_result_free(r);
 	dh_query_release(&qs);
 }
@@ -410,13 +447,13 @@ h_requests(struct dh_req *req)
 	}
 	/* Counting a million rows costs more than the page: total stops at
 	 * TOTAL_CAP and says so. */
-	o = json_pack("{s:o,s:I,s:b,s:I,s:I,s:s,s:s,s:o}", "requests",
-	    dh_res_json(r), "total", (json_int_t)(total > TOTAL_CAP ?
-	    TOTAL_CAP : total), "totalCapped", total > TOTAL_CAP,
+	o = json_pack("{s:I,s:b,s:I,s:I,s:s,s:s,s:o}", "total",
+	    (json_int_t)(total > TOTAL_CAP ? TOTAL_CAP : total),
+	    "totalCapped", total > TOTAL_CAP,
 	    "limit", (json_int_t)limit, "offset", (json_int_t)offset,
 	    "sort", sort_names[sort], "order", desc ? "desc" : "asc",
 	    "nextCursor", next[0] != '\0' ? json_string(next) : json_null());
-	dh_reply_json(req, 200, o);
+	reply_rows(req, "requests", r, o);
 out:
 	dh_result_free(r);
 	dh_result_free(cnt);

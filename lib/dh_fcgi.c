@@ -70,19 +70,14 @@ dh_reply_header(struct dh_req *req, const char *name, const char *val)
 }
 
 void
-dh_reply_json(struct dh_req *req, int status, json_t *body)
+dh_reply_text(struct dh_req *req, int status, const char *text, size_t len)
 {
-	char	*text = NULL;
-
-	if (req->status != 0) {
-		json_decref(body);
+	if (req->status != 0)
 		return;
-	}
-	if (body != NULL)
-		text = json_dumps(body, JSON_COMPACT | JSON_ENSURE_ASCII);
 	if (text == NULL && status < 500) {
 		status = 500;
-		text = strdup("{\"error\":\"cannot encode the answer\"}");
+		text = "{\"error\":\"cannot encode the answer\"}";
+		len = strlen(text);
 	}
 	req->status = status;
 	FCGX_FPrintF(req->fcgi->out, "Status: %d %s\r\n"
@@ -94,9 +89,23 @@ dh_reply_json(struct dh_req *req, int status, json_t *body)
 		FCGX_FPrintF(req->fcgi->out, "%s\r\n", extra_hdr[i]);
 	FCGX_PutS("\r\n", req->fcgi->out);
 	if (text != NULL) {
-		FCGX_PutStr(text, (int)strlen(text), req->fcgi->out);
+		FCGX_PutStr(text, (int)len, req->fcgi->out);
 		FCGX_PutS("\n", req->fcgi->out);
 	}
+}
+
+void
+dh_reply_json(struct dh_req *req, int status, json_t *body)
+{
+	char	*text = NULL;
+
+	if (req->status != 0) {
+		json_decref(body);
+		return;
+	}
+	if (body != NULL)
+		text = json_dumps(body, JSON_COMPACT | JSON_ENSURE_ASCII);
+	dh_reply_text(req, status, text, text != NULL ? strlen(text) : 0);
 	free(text);
 	json_decref(body);
 }

@@ -92,6 +92,12 @@ int	 dh_fcgi_main(struct dh_app *, int argc, char **argv);
 
 /* Send body (reference stolen) with status. */
 void	 dh_reply_json(struct dh_req *, int status, json_t *body);
+/*
+ * Answer with JSON text already encoded (compact, ASCII), len bytes;
+ * NULL text answers 500 "cannot encode the answer".
+ */
+void	 dh_reply_text(struct dh_req *, int status, const char *text,
+	    size_t len);
 /* Send {"error": message} with status. */
 void	 dh_reply_error(struct dh_req *, int status, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
