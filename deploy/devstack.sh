@@ -4,7 +4,8 @@
 # directory and on localhost only.
 #   deploy/devstack.sh start | stop | status
 # Environment: DESKHUB_VAR (default ./var), DESKHUB_LISTEN (127.0.0.1:8080),
-# BUILD (build), DESKHUB_DEMO_TICKETS (300), and any Deskhub config key,
+# BUILD (build), DESKHUB_DEMO_TICKETS (300), DESKHUB_DB_BUFFER_POOL (256M,
+# the InnoDB buffer pool), and any Deskhub config key,
 # which the programs inherit.  Safe to run twice.
 set -euo pipefail
 
@@ -56,7 +57,8 @@ start_mariadb() {
 	    --tmpdir="$VAR/tmp" \
 	    --pid-file="$RUN/mysqld.pid" --skip-networking \
 	    --log-error="$LOG/mariadb.log" --user="$(id -un)" \
-	    --innodb-buffer-pool-size=256M --innodb-log-file-size=256M \
+	    --innodb-buffer-pool-size="${DESKHUB_DB_BUFFER_POOL:-256M}" \
+	    --innodb-log-file-size=256M \
 	    --innodb-flush-log-at-trx-commit=2 --max-allowed-packet=64M \
 	    --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci \
 	    >/dev/null 2>&1 &
