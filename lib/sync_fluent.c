@@ -559,8 +559,6 @@ struct fetch_state {
 	int		 done;
 };
 
-#define PROGRESS_MS	250	/* progress and heartbeat at most this often */
-
 /*
  * Whether a ticket is new to this run (and count it as fetched), or one
  * met on an earlier page already; -1 when out of memory.
@@ -581,7 +579,7 @@ first_sight(struct fetch_state *st, struct dh_sync_result *res, long long id,
 	return 1;
 }
 
-/* Record the progress and renew the lease, at most every PROGRESS_MS. */
+/* Record the progress and renew the lease, at most every DH_PROGRESS_MS. */
 static enum dh_sync_rc
 report(struct dh_db *db, struct dh_sync_result *res, struct fetch_state *st,
     char *err, size_t errlen)
@@ -589,12 +587,10 @@ report(struct dh_db *db, struct dh_sync_result *res, struct fetch_state *st,
 	struct dh_val	 a[] = { DH_VINT(res->pages), DH_VINT(res->fetched),
 	    st->total >= 0 ? DH_VINT(st->total) : DH_VNULL,
 	    DH_VINT(res->run_id) };
-	int64_t		 now = dh_now_ms();
 	int		 dbrc;
 
-	if (res->pages > 1 && now - st->reported_ms < PROGRESS_MS)
+	if (!dh_lock_due(&st->reported_ms))
 		return DH_SYNC_OK;
-	st->reported_ms = now;
 	if ((dbrc = dh_db_stmt(db, &q[Q_PROGRESS], a, 4, NULL,
 	    NULL)) != DH_DB_OK ||
 	    (dbrc = dh_lock_heartbeat(db, LOCK_NAME,

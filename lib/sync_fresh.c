@@ -248,7 +248,7 @@ fetch(struct dh_db *db, const struct dh_config *cfg, struct dh_fresh *f,
 	char			 terr[256];
 	enum dh_prov_rc		 pr;
 	enum dh_csync_rc	 rc = DH_CSYNC_OK;
-	int64_t			 since;
+	int64_t			 since, reported_ms = 0;
 	int			 dbrc;
 
 	memset(&pg, 0, sizeof(pg));
@@ -303,7 +303,7 @@ fetch(struct dh_db *db, const struct dh_config *cfg, struct dh_fresh *f,
 			}
 		}
 		res->processed = ty->processed;
-		{
+		if (dh_lock_due(&reported_ms)) {
 			struct dh_val	 a[] = { DH_VINT(res->pages),
 			    DH_VINT(res->processed), DH_VINT(res->run_id) };
 

@@ -172,3 +172,14 @@ dh_lock_reap(struct dh_db *db, const char *name, long long stale_s,
 	}
 	return dh_db_commit(db);
 }
+
+int
+dh_lock_due(int64_t *last_ms)
+{
+	int64_t	 now = dh_now_ms();
+
+	if (*last_ms != 0 && now - *last_ms < DH_PROGRESS_MS)
+		return 0;
+	*last_ms = now;
+	return 1;
+}

@@ -8,6 +8,8 @@
 #ifndef SYNC_LOCK_H
 #define SYNC_LOCK_H
 
+#include <stdint.h>
+
 #include "dh_db.h"
 
 /*
@@ -34,6 +36,14 @@ int	 dh_lock_hold(struct dh_db *, const char *name, long long *run_id);
 int	 dh_lock_heartbeat(struct dh_db *, const char *name, long long run_id);
 /* Free the lease if run_id holds it. */
 int	 dh_lock_release(struct dh_db *, const char *name, long long run_id);
+
+#define DH_PROGRESS_MS	250	/* progress and heartbeat at most this often */
+/*
+ * Whether a sync should write its progress and renew its lease now: the
+ * first time, then at most every DH_PROGRESS_MS (*last_ms keeps when).
+ * Two round trips a page cost more than a page's work on a re-sync.
+ */
+int	 dh_lock_due(int64_t *last_ms);
 
 /*
  * Inside an open transaction, for a new run: lock the lease row; when a
