@@ -57,6 +57,8 @@ void
 dh_fresh_free(struct dh_fresh *f)
 {
 	dh_http_free(&f->http);
+	dh_http_resp_release(&f->ahead_resp);
+	f->ahead = 0;
 }
 
 int
@@ -188,29 +190,71 @@ add_message(const struct dh_http_resp *r, char *err, size_t errlen)
 	json_decref(j);
 }
 
+/*
+ * With read_ahead set, start the page at url now (paced like any list
+ * page), so that it downloads while the caller works on this one.
+ */
+static void
+read_ahead(struct dh_fresh *f, const char *url, long cost)
+{
+	char	 err[256];
+
+	if (!f->read_ahead || f->ahead ||
+	    dh_strlcpy(f->ahead_url, url, sizeof(f->ahead_url)) != 0)
+		return;
+	pace(f, cost);
+	if (f->ahead_resp.body.max == 0)
+		dh_http_resp_init(&f->ahead_resp);
+	if (dh_http_start(&f->http, 0, url, f->cfg->fresh_api, "X",
+	    &f->ahead_resp, err, sizeof(err)) == 0)
+		f->ahead = 1;
+}
+
+/* Drop a page read ahead that nobody asked for. */
+void
+dh_fresh_cancel(struct dh_fresh *f)
+{
+	dh_http_cancel(&f->http);
+	f->ahead = 0;
+}
+
 enum dh_prov_rc
 dh_fresh_get_page(struct dh_fresh *f, const char *url, const char *key,
     struct dh_fresh_page *pg, char *err, size_t errlen)
 {
-	struct dh_http_resp	 r;
+	struct dh_http_resp	 own, *r = &own;
 	json_error_t		 e;
 	enum dh_http_rc		 hr;
 	enum dh_prov_rc		 rc;
+	long			 cost = strcmp(key, "tickets") == 0 ?
+	    DH_FRESH_LIST_COST : 1;
 
 	memset(pg, 0, sizeof(*pg));
-	dh_http_resp_init(&r);
-	pace(f, strcmp(key, "tickets") == 0 ? DH_FRESH_LIST_COST : 1);
+	dh_http_resp_init(&own);
+	if (f->ahead && strcmp(url, f->ahead_url) == 0) {
+		/* Already on its way (paced and counted when started). */
+		f->ahead = 0;
+		hr = dh_http_finish(&f->http, 0, f->cfg->fresh_api, "X", err,
+		    errlen);
+		/* Take the answer over: the buffer is free for the next. */
+		own = f->ahead_resp;
+		dh_http_resp_init(&f->ahead_resp);
+	} else {
+		if (f->ahead)
+			dh_fresh_cancel(f);
+		pace(f, cost);
+		hr = dh_http_get(&f->http, url, f->cfg->fresh_api, "X", r,
+		    err, errlen);
+	}
 	f->requests++;
-	hr = dh_http_get(&f->http, url, f->cfg->fresh_api, "X", &r, err,
-	    errlen);
 	switch (hr) {
 	case DH_HTTP_OK:
 		rc = DH_PROV_OK;
 		break;
 	case DH_HTTP_AUTH:
 		snprintf(err, errlen, "Freshservice rejected the API key "
-		    "(HTTP %ld)", r.status);
-		add_message(&r, err, errlen);
+		    "(HTTP %ld)", r->status);
+		add_message(r, err, errlen);
 		rc = DH_PROV_AUTH;
 		goto out;
 	case DH_HTTP_UNREACHABLE:
@@ -222,7 +266,7 @@ dh_fresh_get_page(struct dh_fresh *f, const char *url, const char *key,
 		rc = DH_PROV_BAD_ANSWER;
 		goto out;
 	case DH_HTTP_STATUS:
-		add_message(&r, err, errlen);
+		add_message(r, err, errlen);
 		rc = DH_PROV_STATUS;
 		goto out;
 	default:
@@ -230,14 +274,26 @@ dh_fresh_get_page(struct dh_fresh *f, const char *url, const char *key,
 		goto out;
 	}
 	rc = DH_PROV_BAD_ANSWER;
-	if (!dh_http_looks_json(r.body.data != NULL ? r.body.data : "",
-	    r.body.len)) {
+	if (r->link_next[0] != '\0') {
+		if (!dh_fresh_same_origin(f->base, r->link_next)) {
+			snprintf(err, errlen, "Freshservice %s: the Link "
+			    "header points to another host; not followed",
+			    key);
+			goto out;
+		}
+		dh_strlcpy(pg->next, r->link_next, sizeof(pg->next));
+		/* The next page downloads while this one is read. */
+		read_ahead(f, pg->next, cost);
+	}
+	if (!dh_http_looks_json(r->body.data != NULL ? r->body.data : "",
+	    r->body.len)) {
 		snprintf(err, errlen, "Freshservice %s: the answer is not "
-		    "JSON (%s)", key, r.body.len > 0 && r.body.data[0] == '<' ?
-		    "an HTML page" : "unknown text");
+		    "JSON (%s)", key, r->body.len > 0 &&
+		    r->body.data[0] == '<' ? "an HTML page" : "unknown text");
 		goto out;
 	}
-	if ((pg->root = json_loadb(r.body.data, r.body.len, 0, &e)) == NULL) {
+	if ((pg->root = json_loadb(r->body.data, r->body.len, 0,
+	    &e)) == NULL) {
 		snprintf(err, errlen, "Freshservice %s: invalid JSON (%s at "
 		    "byte %d)", key, e.text, e.position);
 		goto out;
@@ -248,22 +304,14 @@ dh_fresh_get_page(struct dh_fresh *f, const char *url, const char *key,
 		    "the answer", key, key);
 		goto out;
 	}
-	if (r.link_next[0] != '\0') {
-		if (!dh_fresh_same_origin(f->base, r.link_next)) {
-			snprintf(err, errlen, "Freshservice %s: the Link "
-			    "header points to another host; not followed",
-			    key);
-			goto out;
-		}
-		dh_strlcpy(pg->next, r.link_next, sizeof(pg->next));
-	}
 	rc = DH_PROV_OK;
 out:
 	if (rc != DH_PROV_OK) {
 		json_decref(pg->root);
 		pg->root = NULL;
 		pg->items = NULL;
+		pg->next[0] = '\0';
 	}
-	dh_http_resp_release(&r);
+	dh_http_resp_release(&own);
 	return rc;
 }

@@ -28,6 +28,10 @@ struct dh_fresh {
 	char			 base[512];	/* ends with '/' */
 	long			 paced_ms;	/* time slowed down */
 	long			 requests;
+	int			 read_ahead;	/* set by the caller */
+	int			 ahead;		/* a next page is on its way */
+	char			 ahead_url[2048];
+	struct dh_http_resp	 ahead_resp;
 };
 
 /* One list page; root owns items. */
@@ -59,6 +63,12 @@ int	 dh_fresh_agents_url(const char *base, struct dh_buf *);
  * not send the API key elsewhere.  1 or 0.
  */
 int	 dh_fresh_same_origin(const char *base, const char *url);
+
+/*
+ * Drop a page read ahead (read_ahead set: dh_fresh_get_page starts the
+ * page its answer links to, which the next call then collects).
+ */
+void	 dh_fresh_cancel(struct dh_fresh *);
 
 /*
  * GET one list page at url and parse the array under key ("tickets" or

@@ -545,7 +545,12 @@ dh_closure_sync(struct dh_db *db, const struct dh_config *cfg,
 		goto fail;
 	}
 	have_f = 1;
-	if ((rc = fetch(db, cfg, &f, &ty, res, err, errlen)) != DH_CSYNC_OK)
+	/* Each ticket page downloads while the one before is counted. */
+	f.read_ahead = 1;
+	rc = fetch(db, cfg, &f, &ty, res, err, errlen);
+	f.read_ahead = 0;
+	dh_fresh_cancel(&f);
+	if (rc != DH_CSYNC_OK)
 		goto fail;
 	dh_tally_sort(&ty);
 	res->processed = ty.processed;
