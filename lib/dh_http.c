@@ -523,31 +523,3 @@ dh_http_cancel(struct dh_http *h)
 		h->job[i].state = DH_JOB_IDLE;
 	}
 }
-
-enum dh_http_rc
-dh_http_get_many(struct dh_http *h, const char *const *urls, size_t n,
-    const char *user, const char *pass, struct dh_http_resp *resp,
-    size_t *failed, char *err, size_t errlen)
-{
-	enum dh_http_rc	 rc;
-
-	if (n == 0 || n > DH_HTTP_MAX_PARALLEL) {
-		snprintf(err, errlen, "dh_http_get_many: bad count %zu", n);
-		return DH_HTTP_ERROR;
-	}
-	for (size_t i = 0; i < n; i++)
-		if (dh_http_start(h, i, urls[i], user, pass, &resp[i], err,
-		    errlen) == -1) {
-			dh_http_cancel(h);
-			*failed = i;
-			return DH_HTTP_ERROR;
-		}
-	for (size_t i = 0; i < n; i++)
-		if ((rc = dh_http_finish(h, i, user, pass, err,
-		    errlen)) != DH_HTTP_OK) {
-			dh_http_cancel(h);
-			*failed = i;
-			return rc;
-		}
-	return DH_HTTP_OK;
-}

@@ -95,17 +95,6 @@ enum dh_http_rc dh_http_get(struct dh_http *, const char *url,
 	    char *err, size_t errlen);
 
 /*
- * GET n (at most DH_HTTP_MAX_PARALLEL) URLs at once over reused
- * connections, then retry the ones that failed one by one as dh_http_get
- * does (a timeout is not retried).  On failure *failed is the index of
- * the URL that failed and err and resp[*failed] describe it.
- */
-enum dh_http_rc dh_http_get_many(struct dh_http *, const char *const *urls,
-	    size_t n, const char *user, const char *pass,
-	    struct dh_http_resp *resp, size_t *failed, char *err,
-	    size_t errlen);
-
-/*
  * Start a GET of url in slot (below DH_HTTP_MAX_PARALLEL) and return
  * without waiting: the answer goes to resp, which must stay in place
  * until dh_http_finish or dh_http_cancel.  Started transfers progress

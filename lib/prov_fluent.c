@@ -819,30 +819,6 @@ take_page(long page, struct dh_http_resp *r, struct dh_fluent_page *p,
 }
 
 enum dh_prov_rc
-dh_fluent_get_page(struct dh_fluent *f, long page, long per_page,
-    struct dh_fluent_page *p, char *err, size_t errlen)
-{
-	struct dh_http_resp	 r;
-	struct dh_buf		 url;
-	enum dh_prov_rc		 rc;
-
-	memset(p, 0, sizeof(*p));
-	dh_http_resp_init(&r);
-	dh_buf_init(&url, 2048);
-	if (dh_fluent_page_url(f->base, page, per_page, &url) == -1) {
-		snprintf(err, errlen, "FLUENT_API_URL: too long");
-		rc = DH_PROV_CONFIG;
-		goto out;
-	}
-	if ((rc = get_json(f, url.data, &r, err, errlen)) == DH_PROV_OK)
-		rc = take_page(page, &r, p, err, errlen);
-out:
-	dh_buf_release(&url);
-	dh_http_resp_release(&r);
-	return rc;
-}
-
-enum dh_prov_rc
 dh_fluent_page_start(struct dh_fluent *f, size_t slot, long page,
     long per_page, char *err, size_t errlen)
 {

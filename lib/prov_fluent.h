@@ -139,10 +139,6 @@ json_t	*dh_fluent_page_ticket(const struct dh_fluent_page *, size_t i,
 /* Free what a page holds (the tree and the text it owns). */
 void	 dh_fluent_page_release(struct dh_fluent_page *);
 
-/* Fetch and parse one page.  Release with dh_fluent_page_release(). */
-enum dh_prov_rc dh_fluent_get_page(struct dh_fluent *, long page,
-	    long per_page, struct dh_fluent_page *, char *err, size_t errlen);
-
 /*
  * Start fetching a page in slot (below DH_HTTP_MAX_PARALLEL) without
  * waiting; several pages can be on their way at once.  Collect it with
