@@ -15,6 +15,7 @@
 #include "dh_log.h"
 #include "dh_query.h"
 #include "dh_util.h"
+#include "tickets_fields.h"
 
 #define REQUEST_COLS "r.id, DATE_FORMAT(r.date, '%Y-%m-%d') AS date, " \
 	"TIME_FORMAT(r.time, '%H:%i:%s') AS time, r.month_year, " \
@@ -72,11 +73,6 @@ enum sort_key {
 	SORT_WEBSITE,
 	SORT_ID,
 	SORT__MAX
-};
-
-static const char *const sort_names[] = {
-	"date", "urgency", "category", "hours", "source", "description",
-	"website_url", "id", NULL
 };
 
 /* ORDER BY clauses: ascending then descending; id breaks ties. */
@@ -204,16 +200,6 @@ release_stmts(struct dh_stmt **v, size_t n)
 	}
 }
 
-static const char *const urgencies[] = { "LOW", "MEDIUM", "HIGH", NULL };
-static const char *const categories[] = { "Support", "Hosting",
-	"Migration", "Website", "Email", "Forms", "Scripts", "Advisory",
-	"General", NULL };
-static const char *const sources[] = { "fluent", "sms", "ticket", "email",
-	"phone", "freshservice", "freshdesk", "helpscout", "slack", NULL };
-static const char *const orders[] = { "asc", "desc", NULL };
-static const char *const statuses[] = { "active", "deleted", "ignored",
-	NULL };
-
 #define REPLY_MAX	(64u * 1024 * 1024)	/* 500 rows of the longest */
 
 /*
@@ -254,16 +240,13 @@ reply_rows(struct dh_req *req, const char *key, const struct dh_result *r,
 static void
 h_fluent_tickets(struct dh_req *req)
 {
-	static const struct dh_field fields[] = {
-		{ "limit", DH_F_INT, 1, 1000, NULL },
-		{ "offset", DH_F_INT, 0, 100000000, NULL },
-	};
-	struct dh_fval		 v[DH_ARRAY_LEN(fields)];
+	struct dh_fval		 v[DH_ARRAY_LEN(fluent_tickets_fields)];
 	struct dh_query		 qs;
 	struct dh_result	*r = NULL;
 	int			 rc;
 
-	if (dh_req_query(req, &qs, fields, DH_ARRAY_LEN(fields), v) == -1)
+	if (dh_req_query(req, &qs, fluent_tickets_fields,
+	    DH_ARRAY_LEN(fluent_tickets_fields), v) == -1)
 		return;
 	{
 		struct dh_val	 a[] = { DH_VINT(v[0].set ? v[0].i : 100),
@@ -328,23 +311,7 @@ parse_cursor(const char *c, int sort, char *date, char *time, long long *id)
 static void
 h_requests(struct dh_req *req)
 {
-	enum { F_SOURCE, F_URGENCY, F_CATEGORY, F_FROM, F_TO, F_Q, F_STATUS,
-	    F_SORT, F_ORDER, F_LIMIT, F_OFFSET, F_CURSOR };
-	static const struct dh_field fields[] = {
-		[F_SOURCE] = { "source", DH_F_ENUM, 0, 0, sources },
-		[F_URGENCY] = { "urgency", DH_F_ENUM, 0, 0, urgencies },
-		[F_CATEGORY] = { "category", DH_F_ENUM, 0, 0, categories },
-		[F_FROM] = { "date_from", DH_F_DATE, 0, 0, NULL },
-		[F_TO] = { "date_to", DH_F_DATE, 0, 0, NULL },
-		[F_Q] = { "q", DH_F_STR, 0, 200, NULL },
-		[F_STATUS] = { "status", DH_F_ENUM, 0, 0, statuses },
-		[F_SORT] = { "sort", DH_F_ENUM, 0, 0, sort_names },
-		[F_ORDER] = { "order", DH_F_ENUM, 0, 0, orders },
-		[F_LIMIT] = { "limit", DH_F_INT, 1, 500, NULL },
-		[F_OFFSET] = { "offset", DH_F_INT, 0, 100000000, NULL },
-		[F_CURSOR] = { "cursor", DH_F_STR, 0, 64, NULL },
-	};
-	struct dh_fval		 v[DH_ARRAY_LEN(fields)];
+	struct dh_fval		 v[F__MAX];
 	struct dh_val		 a[NFILTERS + 6];
 	struct dh_stmt		*list, *count;
 	struct dh_query		 qs;
@@ -358,7 +325,7 @@ h_requests(struct dh_req *req)
 	int			 rc, sort, desc;
 	json_t			*o;
 
-	if (dh_req_query(req, &qs, fields, DH_ARRAY_LEN(fields), v) == -1)
+	if (dh_req_query(req, &qs, requests_fields, F__MAX, v) == -1)
 		return;
 	if (v[F_FROM].set && v[F_TO].set &&
 	    strcmp(v[F_FROM].s, v[F_TO].s) > 0) {

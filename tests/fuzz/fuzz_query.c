@@ -1,7 +1,8 @@
 /*
  * Query strings and form bodies: dh_query_parse and dh_query_validate with
- * the field tables of fcgi-bin/tickets.c (GET /api/requests and
- * GET /api/fluent/tickets), plus dh_url_decode on the raw bytes.
+ * the field tables of the tickets program (fcgi-bin/tickets_fields.h:
+ * GET /api/requests and GET /api/fluent/tickets), plus dh_url_decode on the
+ * raw bytes.
  */
 #include <stdio.h>
 #include <string.h>
@@ -9,37 +10,7 @@
 #include "dh_query.h"
 #include "dh_util.h"
 #include "fuzz_common.h"
-
-static const char *const urgencies[] = { "LOW", "MEDIUM", "HIGH", NULL };
-static const char *const categories[] = { "Support", "Hosting",
-	"Migration", "Website", "Email", "Forms", "Scripts", "Advisory",
-	"General", NULL };
-static const char *const sources[] = { "fluent", "sms", "ticket", "email",
-	"phone", "freshservice", "freshdesk", "helpscout", "slack", NULL };
-static const char *const orders[] = { "asc", "desc", NULL };
-static const char *const statuses[] = { "active", "deleted", "ignored",
-	NULL };
-static const char *const sorts[] = { "date", "urgency", "category",
-	"hours", "source", "description", "website_url", "id", NULL };
-
-static const struct dh_field requests_fields[] = {
-	{ "source", DH_F_ENUM, 0, 0, sources },
-	{ "urgency", DH_F_ENUM, 0, 0, urgencies },
-	{ "category", DH_F_ENUM, 0, 0, categories },
-	{ "date_from", DH_F_DATE, 0, 0, NULL },
-	{ "date_to", DH_F_DATE, 0, 0, NULL },
-	{ "q", DH_F_STR, 0, 200, NULL },
-	{ "status", DH_F_ENUM, 0, 0, statuses },
-	{ "sort", DH_F_ENUM, 0, 0, sorts },
-	{ "order", DH_F_ENUM, 0, 0, orders },
-	{ "limit", DH_F_INT, 1, 500, NULL },
-	{ "offset", DH_F_INT, 0, 100000000, NULL },
-};
-
-static const struct dh_field tickets_fields[] = {
-	{ "limit", DH_F_INT, 1, 1000, NULL },
-	{ "offset", DH_F_INT, 0, 100000000, NULL },
-};
+#include "tickets_fields.h"
 
 /* The invariants a handler relies on for one validated table. */
 static void
@@ -104,7 +75,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			    strlen(q.vals[i]) > DH_QUERY_MAX_VALUE)
 				abort();
 		check(&q, requests_fields, DH_ARRAY_LEN(requests_fields));
-		check(&q, tickets_fields, DH_ARRAY_LEN(tickets_fields));
+		check(&q, fluent_tickets_fields,
+		    DH_ARRAY_LEN(fluent_tickets_fields));
 		dh_query_release(&q);
 	}
 	free(raw);

@@ -49,7 +49,7 @@ build() {
 	local cflags libs f o objs="" t
 	cflags="-std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
 	    -fsanitize=address,undefined -fno-sanitize-recover=all \
-	    -Wall -Wextra -Wno-unused-parameter -Werror -Ilib \
+	    -Wall -Wextra -Wno-unused-parameter -Werror -Ilib -Ifcgi-bin \
 	    $(pkg-config --cflags $PKGS)"
 	libs="$(pkg-config --libs $PKGS) -lm"
 	mkdir -p "$OUT/lib" "$OUT/bin"
