@@ -65,6 +65,25 @@ dh_http_resp_release(struct dh_http_resp *r)
 	dh_buf_release(&r->body);
 }
 
+/* Empty r for a new attempt, keeping its buffer. */
+static void
+resp_clear(struct dh_http_resp *r)
+{
+	dh_buf_reset(&r->body);
+	r->status = 0;
+	r->link_next[0] = '\0';
+	r->retry_after = -1;
+}
+
+/* The request headers of every transfer, built once per client. */
+static struct curl_slist *
+headers(struct dh_http *h)
+{
+	if (h->hdrs == NULL)
+		h->hdrs = curl_slist_append(NULL, "Accept: application/json");
+	return h->hdrs;
+}
+
 static size_t
 on_body(char *p, size_t sz, size_t n, void *arg)
 {
@@ -341,7 +360,6 @@ get_from(struct dh_http *h, const char *url, const char *user,
     const char *pass, struct dh_http_resp *r, int attempt, char *err,
     size_t errlen)
 {
-	struct curl_slist	*hdrs = NULL;
 	struct dh_http_ctx	 c;
 	char			 what[512];
 	CURLcode		 cc;
@@ -349,16 +367,16 @@ get_from(struct dh_http *h, const char *url, const char *user,
 	long			 wait = 0;
 
 	describe(url, what, sizeof(what));
-	hdrs = curl_slist_append(hdrs, "Accept: application/json");
+	if (headers(h) == NULL) {
+		snprintf(err, errlen, "%s: out of memory", what);
+		return DH_HTTP_ERROR;
+	}
 	for (;; attempt++) {
-		dh_buf_reset(&r->body);
-		r->status = 0;
-		r->link_next[0] = '\0';
-		r->retry_after = -1;
+		resp_clear(r);
 		memset(&c, 0, sizeof(c));
 		c.h = h;
 		c.r = r;
-		setup_easy(h, h->curl, url, user, pass, hdrs, &c);
+		setup_easy(h, h->curl, url, user, pass, h->hdrs, &c);
 		cc = curl_easy_perform(h->curl);
 		curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &r->status);
 		if (judge(h, what, attempt, cc, r, c.too_large, &rc, &wait,
@@ -367,7 +385,6 @@ get_from(struct dh_http *h, const char *url, const char *user,
 		h->retries_done++;
 		sleep_ms(h, wait);
 	}
-	curl_slist_free_all(hdrs);
 	return rc;
 }
 
@@ -376,15 +393,6 @@ dh_http_get(struct dh_http *h, const char *url, const char *user,
     const char *pass, struct dh_http_resp *r, char *err, size_t errlen)
 {
 	return get_from(h, url, user, pass, r, 0, err, errlen);
-}
-
-/* The shared request headers of the parallel transfers. */
-static struct curl_slist *
-job_headers(struct dh_http *h)
-{
-	if (h->hdrs == NULL)
-		h->hdrs = curl_slist_append(NULL, "Accept: application/json");
-	return h->hdrs;
 }
 
 /*
@@ -416,7 +424,7 @@ drive(struct dh_http *h, int wait_ms)
 		if (j == NULL || j->state != DH_JOB_RUNNING)
 			continue;
 		curl_easy_getinfo(m->easy_handle, CURLINFO_RESPONSE_CODE,
-		    &j->r->status);
+		    &j->c.r->status);
 		j->result = m->data.result;
 		j->state = DH_JOB_DONE;
 		curl_multi_remove_handle(h->multi, m->easy_handle);
@@ -446,18 +454,14 @@ dh_http_start(struct dh_http *h, size_t slot, const char *url,
 	if ((h->multi == NULL && (h->multi = curl_multi_init()) == NULL) ||
 	    (h->par[slot] == NULL &&
 	    (h->par[slot] = curl_easy_init()) == NULL) ||
-	    job_headers(h) == NULL) {
+	    headers(h) == NULL) {
 		snprintf(err, errlen, "curl_multi_init failed");
 		return -1;
 	}
-	dh_buf_reset(&r->body);
-	r->status = 0;
-	r->link_next[0] = '\0';
-	r->retry_after = -1;
+	resp_clear(r);
 	j->c.h = h;
 	j->c.r = r;
 	j->c.too_large = 0;
-	j->r = r;
 	j->result = CURLE_OK;
 	setup_easy(h, h->par[slot], url, user, pass, h->hdrs, &j->c);
 	curl_easy_setopt(h->par[slot], CURLOPT_PRIVATE, (char *)j);
@@ -501,7 +505,7 @@ dh_http_finish(struct dh_http *h, size_t slot, const char *user,
 		drive(h, 1000);
 	j->state = DH_JOB_IDLE;
 	describe(j->url, what, sizeof(what));
-	if (judge(h, what, 0, j->result, j->r, j->c.too_large, &rc, &wait,
+	if (judge(h, what, 0, j->result, j->c.r, j->c.too_large, &rc, &wait,
 	    err, errlen))
 		return rc;
 	/* Worth another try (a 429, a 5xx, a dropped connection): let the
@@ -511,7 +515,7 @@ dh_http_finish(struct dh_http *h, size_t slot, const char *user,
 		drive(h, 1000);
 	h->retries_done++;
 	sleep_ms(h, wait);
-	return get_from(h, j->url, user, pass, j->r, 1, err, errlen);
+	return get_from(h, j->url, user, pass, j->c.r, 1, err, errlen);
 }
 
 void

@@ -42,8 +42,7 @@ struct dh_http_ctx {
 /* One of the parallel transfers (dh_http_start, dh_http_finish). */
 struct dh_http_job {
 	enum { DH_JOB_IDLE, DH_JOB_RUNNING, DH_JOB_DONE } state;
-	struct dh_http_ctx	 c;
-	struct dh_http_resp	*r;
+	struct dh_http_ctx	 c;		/* c.r: the answer */
 	CURLcode		 result;
 	char			 url[4096];
 };
@@ -53,7 +52,7 @@ struct dh_http {
 	CURLM		*multi;		/* the parallel transfers */
 	CURL		*par[DH_HTTP_MAX_PARALLEL];
 	struct dh_http_job job[DH_HTTP_MAX_PARALLEL];
-	struct curl_slist *hdrs;	/* of the parallel transfers */
+	struct curl_slist *hdrs;	/* request headers, built once */
 	long		 connect_timeout_ms;
 	long		 timeout_ms;
 	int		 max_retries;
