@@ -200,6 +200,7 @@ static const char *
 value(const char *p, const char *end, int depth, const char **bad)
 {
 	char	 close;
+	int	 more;
 
 	if (p >= end)
 		return fail(p, bad);
@@ -221,10 +222,7 @@ value(const char *p, const char *end, int depth, const char **bad)
 	if (depth >= DH_JS_MAX_DEPTH)
 		return fail(p, bad);
 	close = *p == '{' ? '}' : ']';
-	p = dh_js_ws(p + 1, end);
-	if (p < end && *p == close)
-		return p + 1;
-	for (;;) {
+	for (p = dh_js_enter(p, end, &more); more; ) {
 		if (close == '}') {
 			if ((p = dh_js_string(p, end, bad)) == NULL)
 				return NULL;
@@ -233,15 +231,36 @@ value(const char *p, const char *end, int depth, const char **bad)
 				return fail(p, bad);
 			p = dh_js_ws(p + 1, end);
 		}
-		if ((p = value(p, end, depth + 1, bad)) == NULL)
+		if ((p = value(p, end, depth + 1, bad)) == NULL ||
+		    (p = dh_js_after(p, end, close, &more, bad)) == NULL)
 			return NULL;
-		p = dh_js_ws(p, end);
-		if (p < end && *p == close)
-			return p + 1;
-		if (p >= end || *p != ',')
-			return fail(p, bad);
-		p = dh_js_ws(p + 1, end);
 	}
+	return p;
+}
+
+const char *
+dh_js_enter(const char *p, const char *end, int *more)
+{
+	char	 close = *p == '{' ? '}' : ']';
+
+	p = dh_js_ws(p + 1, end);
+	*more = !(p < end && *p == close);
+	return *more ? p : p + 1;
+}
+
+const char *
+dh_js_after(const char *p, const char *end, char close, int *more,
+    const char **bad)
+{
+	p = dh_js_ws(p, end);
+	if (p < end && *p == close) {
+		*more = 0;
+		return p + 1;
+	}
+	if (p >= end || *p != ',')
+		return fail(p, bad);
+	*more = 1;
+	return dh_js_ws(p + 1, end);
 }
 
 const char *

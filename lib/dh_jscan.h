@@ -26,6 +26,22 @@ const char *dh_js_value(const char *p, const char *end, const char **bad);
 const char *dh_js_string(const char *p, const char *end, const char **bad);
 
 /*
+ * Step into the array or object whose opening bracket is at p: the first
+ * element's first byte with *more set, or the byte after an empty one's
+ * closing bracket with *more clear.
+ */
+const char *dh_js_enter(const char *p, const char *end, int *more);
+
+/*
+ * Step past the element that ended at p in an array or object closed by
+ * close (']' or '}'): the next element's first byte with *more set, or
+ * the byte after close with *more clear.  NULL, with *bad at p's next
+ * byte, when neither a comma nor close follows.
+ */
+const char *dh_js_after(const char *p, const char *end, char close,
+	    int *more, const char **bad);
+
+/*
  * Find the end of the value at p without checking it: strings, escapes and
  * nesting are followed, nothing else.  NULL when the text ends first.  For
  * text that a checking parser reads afterwards anyway.

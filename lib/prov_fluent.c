@@ -648,23 +648,18 @@ static const char *
 walk_data(struct walk *w, const char *p)
 {
 	const char	*e, *end = w->end;
+	int		 more;
 
 	w->found = 1;
-	p = dh_js_ws(p + 1, end);
-	if (p < end && *p == ']')
-		return p + 1;
-	for (;;) {
+	for (p = dh_js_enter(p, end, &more); more; ) {
 		if ((e = dh_js_skip(p, end)) == NULL || e == p)
 			return walk_fail(w, e == NULL ? end : p);
 		if (add_span(w->pg, p, e) == -1)
 			return walk_fail(w, NULL);
-		p = dh_js_ws(e, end);
-		if (p < end && *p == ']')
-			return p + 1;
-		if (p >= end || *p != ',')
-			return walk_fail(w, p);
-		p = dh_js_ws(p + 1, end);
+		if ((p = dh_js_after(e, end, ']', &more, &w->bad)) == NULL)
+			return NULL;
 	}
+	return p;
 }
 
 /*
@@ -676,11 +671,9 @@ static const char *
 walk_object(struct walk *w, const char *p, int paginator)
 {
 	const char	*k, *v, *end = w->end;
+	int		 more;
 
-	p = dh_js_ws(p + 1, end);
-	if (p < end && *p == '}')
-		return p + 1;
-	for (;;) {
+	for (p = dh_js_enter(p, end, &more); more; ) {
 		k = p;
 		if ((p = dh_js_string(p, end, &w->bad)) == NULL)
 			return NULL;
@@ -704,13 +697,10 @@ walk_object(struct walk *w, const char *p, int paginator)
 			w->pg->total = page_count(v, p);
 		else if (paginator && dh_js_key_is(k, "last_page"))
 			w->pg->last_page = page_count(v, p);
-		p = dh_js_ws(p, end);
-		if (p < end && *p == '}')
-			return p + 1;
-		if (p >= end || *p != ',')
-			return walk_fail(w, p);
-		p = dh_js_ws(p + 1, end);
+		if ((p = dh_js_after(p, end, '}', &more, &w->bad)) == NULL)
+			return NULL;
 	}
+	return p;
 }
 
 void
