@@ -409,7 +409,6 @@ dh_fluent_map_raw(const json_t *o, const char *raw, size_t rawlen,
 	} else if ((t->raw = json_dumps(o, JSON_COMPACT)) == NULL)
 		goto oom;
 	dh_fluent_hash(t->raw, strlen(t->raw), h);
-	memcpy(t->hash_bin, h, sizeof(t->hash_bin));
 	sodium_bin2hex(t->hash, sizeof(t->hash), h, sizeof(h));
 	return 0;
 oom:

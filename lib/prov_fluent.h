@@ -38,7 +38,6 @@ struct dh_fluent_ticket {
 	char		*customer_email;
 	char		*raw;		/* compact JSON, sorted keys */
 	char		 hash[65];	/* BLAKE2b-256 of raw, in hex */
-	unsigned char	 hash_bin[32];	/* the same, binary */
 };
 
 /*

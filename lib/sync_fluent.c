@@ -241,122 +241,79 @@ out:
 }
 
 /*
- * The tickets already stored, by fluent_id, with their content hash: the
- * sync stages only tickets that are new or changed, and counts the rest as
- * skipped without writing them.  It also remembers which ids this run has
- * seen, so a ticket that moved to the next page while paging counts once.
- * A second table finds a stored ticket by the hash of its bytes, so that a
- * ticket sent exactly as stored is recognised without being parsed.
+ * What a run knows besides the pages.  The stored tickets, by the hash of
+ * their raw bytes, with their id and creation time: a ticket sent exactly
+ * as stored is unchanged, skipped without being parsed; every other one
+ * is parsed, staged, and the merge tells new from changed.  And the ids
+ * met in this run, so that a ticket that moved to the next page while
+ * paging counts once.  Both are open-addressing tables that double when
+ * half full, bounded.
  */
-struct known_ent {
-	long long	 id;		/* 0: empty slot */
-	int64_t		 created;	/* UTC, when stored */
-	unsigned char	 hash[DH_FLUENT_HASH_LEN];
-	unsigned char	 stored;	/* in fluent_tickets */
-	unsigned char	 seen;		/* met in this run */
-};
-
 struct hash_ent {
 	unsigned char	 hash[DH_FLUENT_HASH_LEN];
 	long long	 id;		/* 0: empty slot */
-	int64_t		 created;
+	int64_t		 created;	/* UTC */
 };
 
 struct known_set {
-	struct known_ent	*e;
-	size_t			 cap;	/* a power of two */
-	size_t			 n;
-	struct hash_ent		*h;	/* by hash, built once loaded */
-	size_t			 hcap;	/* a power of two */
+	struct hash_ent	*h;		/* stored tickets by hash */
+	size_t		 hcap;		/* a power of two */
+	size_t		 hn;
+	long long	*seen;		/* ids met in this run; 0: empty */
+	size_t		 scap;		/* a power of two */
+	size_t		 sn;
 };
 
-#define KNOWN_MAX	(16u * 1024 * 1024)	/* entries; bounded */
+#define KNOWN_MAX	(16u * 1024 * 1024)	/* slots of a table; bounded */
 
 static void
 known_free(struct known_set *k)
 {
-	free(k->e);
 	free(k->h);
+	free(k->seen);
 	memset(k, 0, sizeof(*k));
 }
 
-static struct known_ent *
-known_slot(struct known_set *k, long long id)
-{
-	size_t	 i = (size_t)((unsigned long long)id * 0x9e3779b97f4a7c15ULL)
-	    & (k->cap - 1);
-
-	while (k->e[i].id != 0 && k->e[i].id != id)
-		i = (i + 1) & (k->cap - 1);
-	return &k->e[i];
-}
-
-/* Find or add id; NULL when the set cannot grow. */
-static struct known_ent *
-known_get(struct known_set *k, long long id)
-{
-	struct known_ent	*e;
-
-	if (k->n * 2 + 2 >= k->cap) {
-		struct known_set	 g;
-
-		if (k->cap >= KNOWN_MAX)
-			return NULL;
-		memset(&g, 0, sizeof(g));
-		g.cap = k->cap ? k->cap * 2 : 4096;
-		if ((g.e = calloc(g.cap, sizeof(*g.e))) == NULL)
-			return NULL;
-		for (size_t i = 0; i < k->cap; i++)
-			if (k->e[i].id != 0) {
-				*known_slot(&g, k->e[i].id) = k->e[i];
-				g.n++;
-			}
-		free(k->e);
-		k->e = g.e;
-		k->cap = g.cap;
-		k->n = g.n;
-	}
-	e = known_slot(k, id);
-	if (e->id == 0) {
-		e->id = id;
-		k->n++;
-	}
-	return e;
-}
-
-/* The slot of hash in the by-hash table (hashes are uniform already). */
+/* The slot of hash in h (hashes are uniform already). */
 static struct hash_ent *
-hash_slot(const struct known_set *k, const unsigned char *hash)
+hash_slot(struct hash_ent *h, size_t cap, const unsigned char *hash)
 {
 	uint64_t	 v;
 	size_t		 i;
 
 	memcpy(&v, hash, sizeof(v));
-	for (i = (size_t)v & (k->hcap - 1); k->h[i].id != 0;
-	    i = (i + 1) & (k->hcap - 1))
-		if (memcmp(k->h[i].hash, hash, DH_FLUENT_HASH_LEN) == 0)
+	for (i = (size_t)v & (cap - 1); h[i].id != 0; i = (i + 1) & (cap - 1))
+		if (memcmp(h[i].hash, hash, DH_FLUENT_HASH_LEN) == 0)
 			break;
-	return &k->h[i];
+	return &h[i];
 }
 
-/* Index the stored tickets by hash; -1 when out of memory. */
+/* Add a stored ticket; -1 when the table cannot grow. */
 static int
-hash_build(struct known_set *k)
+hash_add(struct known_set *k, const unsigned char *hash, long long id,
+    int64_t created)
 {
-	struct hash_ent	*h;
+	struct hash_ent	*e;
 
-	for (k->hcap = 1024; k->hcap < k->n * 2 + 2; k->hcap *= 2)
-		;
-	if ((k->h = calloc(k->hcap, sizeof(*k->h))) == NULL)
-		return -1;
-	for (size_t i = 0; i < k->cap; i++) {
-		if (k->e[i].id == 0 || !k->e[i].stored)
-			continue;
-		h = hash_slot(k, k->e[i].hash);
-		memcpy(h->hash, k->e[i].hash, DH_FLUENT_HASH_LEN);
-		h->id = k->e[i].id;
-		h->created = k->e[i].created;
+	if (k->hn * 2 + 2 >= k->hcap) {
+		size_t		 cap = k->hcap ? k->hcap * 2 : 4096;
+		struct hash_ent	*g;
+
+		if (cap > KNOWN_MAX || (g = calloc(cap, sizeof(*g))) == NULL)
+			return -1;
+		for (size_t i = 0; i < k->hcap; i++)
+			if (k->h[i].id != 0)
+				*hash_slot(g, cap, k->h[i].hash) = k->h[i];
+		free(k->h);
+		k->h = g;
+		k->hcap = cap;
 	}
+	e = hash_slot(k->h, k->hcap, hash);
+	if (e->id == 0)
+		k->hn++;
+	memcpy(e->hash, hash, DH_FLUENT_HASH_LEN);
+	e->id = id;
+	e->created = created;
 	return 0;
 }
 
@@ -364,20 +321,58 @@ hash_build(struct known_set *k)
 static const struct hash_ent *
 hash_find(const struct known_set *k, const unsigned char *hash)
 {
-	const struct hash_ent	*h;
+	const struct hash_ent	*e;
 
 	if (k->h == NULL)
 		return NULL;
-	h = hash_slot(k, hash);
-	return h->id != 0 ? h : NULL;
+	e = hash_slot(k->h, k->hcap, hash);
+	return e->id != 0 ? e : NULL;
 }
 
-/* Read every stored ticket's id, hash and creation, 20,000 at a time. */
+static long long *
+seen_slot(long long *t, size_t cap, long long id)
+{
+	size_t	 i = (size_t)((unsigned long long)id * 0x9e3779b97f4a7c15ULL)
+	    & (cap - 1);
+
+	while (t[i] != 0 && t[i] != id)
+		i = (i + 1) & (cap - 1);
+	return &t[i];
+}
+
+/* Note id as met: 1 the first time, 0 after, -1 when out of room. */
+static int
+seen_add(struct known_set *k, long long id)
+{
+	long long	*e;
+
+	if (k->sn * 2 + 2 >= k->scap) {
+		size_t		 cap = k->scap ? k->scap * 2 : 4096;
+		long long	*g;
+
+		if (cap > KNOWN_MAX || (g = calloc(cap, sizeof(*g))) == NULL)
+			return -1;
+		for (size_t i = 0; i < k->scap; i++)
+			if (k->seen[i] != 0)
+				*seen_slot(g, cap, k->seen[i]) = k->seen[i];
+		free(k->seen);
+		k->seen = g;
+		k->scap = cap;
+	}
+	e = seen_slot(k->seen, k->scap, id);
+	if (*e != 0)
+		return 0;
+	*e = id;
+	k->sn++;
+	return 1;
+}
+
+/* Read every stored ticket's hash, id and creation, 20,000 at a time. */
 static int
 known_load(struct dh_db *db, struct known_set *k)
 {
 	struct dh_result	*r = NULL;
-	struct known_ent	*e;
+	unsigned char		 hash[DH_FLUENT_HASH_LEN];
 	long long		 after = 0;
 	const char		*h;
 	int			 rc;
@@ -393,22 +388,21 @@ known_load(struct dh_db *db, struct known_set *k)
 		for (size_t i = 0; i < r->nrows; i++) {
 			after = dh_res_int(r, i, 0, 0);
 			h = dh_res_get(r, i, 1);
-			if ((e = known_get(k, after)) == NULL) {
+			/* A hash that is not ours never matches: skip it. */
+			if (h == NULL || sodium_hex2bin(hash, sizeof(hash), h,
+			    strlen(h), NULL, NULL, NULL) != 0)
+				continue;
+			if (hash_add(k, hash, after,
+			    dh_res_int(r, i, 2, 0)) == -1) {
 				dh_result_free(r);
 				return DH_DB_ERR;
 			}
-			e->stored = 1;
-			e->created = dh_res_int(r, i, 2, 0);
-			if (h == NULL || sodium_hex2bin(e->hash,
-			    sizeof(e->hash), h, strlen(h), NULL, NULL,
-			    NULL) != 0)
-				memset(e->hash, 0, sizeof(e->hash));
 		}
 		dh_result_free(r);
 		r = NULL;
 	}
 	dh_result_free(r);
-	return hash_build(k) == 0 ? DH_DB_OK : DH_DB_ERR;
+	return DH_DB_OK;
 }
 
 static enum dh_sync_rc
@@ -560,23 +554,17 @@ struct fetch_state {
 };
 
 /*
- * Whether a ticket is new to this run (and count it as fetched), or one
- * met on an earlier page already; -1 when out of memory.
+ * Whether a ticket is met for the first time in this run (then counted as
+ * fetched); -1 when out of memory.
  */
 static int
-first_sight(struct fetch_state *st, struct dh_sync_result *res, long long id,
-    struct known_ent **out)
+first_sight(struct fetch_state *st, struct dh_sync_result *res, long long id)
 {
-	struct known_ent	*e;
+	int	 first = seen_add(&st->known, id);
 
-	if ((e = known_get(&st->known, id)) == NULL)
-		return -1;
-	*out = e;
-	if (e->seen)
-		return 0;
-	e->seen = 1;
-	res->fetched++;
-	return 1;
+	if (first == 1)
+		res->fetched++;
+	return first;
 }
 
 /* Record the progress and renew the lease, at most every DH_PROGRESS_MS. */
@@ -616,7 +604,6 @@ process_page(struct dh_db *db, struct dh_sync_result *res,
 {
 	struct dh_fluent_ticket	*t = NULL;
 	const struct hash_ent	*he;
-	struct known_ent	*e;
 	struct dh_wall		 w;
 	unsigned char		 h[DH_FLUENT_HASH_LEN];
 	char			 merr[256], date[11];
@@ -648,7 +635,7 @@ process_page(struct dh_db *db, struct dh_sync_result *res,
 				st->done = 1;
 				continue;
 			}
-			if (first_sight(st, res, he->id, &e) == -1)
+			if (first_sight(st, res, he->id) == -1)
 				goto oom;
 			continue;
 		}
@@ -668,11 +655,10 @@ process_page(struct dh_db *db, struct dh_sync_result *res,
 			st->done = 1;
 			continue;
 		}
-		if ((first = first_sight(st, res, t[kept].id, &e)) == -1)
+		/* New or changed, unless met on an earlier page already. */
+		if ((first = first_sight(st, res, t[kept].id)) == -1)
 			goto oom;
-		/* Met on an earlier page already, or unchanged. */
-		if (first == 0 || (e->stored && memcmp(e->hash,
-		    t[kept].hash_bin, sizeof(e->hash)) == 0)) {
+		if (first == 0) {
 			dh_fluent_ticket_release(&t[kept]);
 			continue;
 		}
