@@ -25,6 +25,7 @@ dh_fresh_init(struct dh_fresh *f, const struct dh_config *c, char *err,
 
 	memset(f, 0, sizeof(*f));
 	f->cfg = c;
+	dh_http_resp_init(&f->ahead_resp);
 	if (c->fresh_api[0] == '\0' || c->fresh_endpoint[0] == '\0') {
 		snprintf(err, errlen, "Freshservice is not configured "
 		    "(FRESH_API, FRESH_ENDPOINT)");
@@ -203,8 +204,6 @@ read_ahead(struct dh_fresh *f, const char *url, long cost)
 	    dh_strlcpy(f->ahead_url, url, sizeof(f->ahead_url)) != 0)
 		return;
 	pace(f, cost);
-	if (f->ahead_resp.body.max == 0)
-		dh_http_resp_init(&f->ahead_resp);
 	if (dh_http_start(&f->http, 0, url, f->cfg->fresh_api, "X",
 	    &f->ahead_resp, err, sizeof(err)) == 0)
 		f->ahead = 1;
