@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "dh_jscan.h"
+#include "dh_util.h"
 
 /* Bytes that stand for themselves inside a string: printable ASCII. */
 static const unsigned char plain[256] = {
@@ -347,4 +348,125 @@ dh_js_key_is(const char *p, const char *key)
 	size_t	 n = strlen(key);
 
 	return p[0] == '"' && strncmp(p + 1, key, n) == 0 && p[n + 1] == '"';
+}
+
+/* The UTF-8 bytes of code point u into o; their count. */
+static size_t
+put_utf8(unsigned long u, char *o)
+{
+	if (u < 0x80) {
+		o[0] = (char)u;
+		return 1;
+	}
+	if (u < 0x800) {
+		o[0] = (char)(0xc0 | (u >> 6));
+		o[1] = (char)(0x80 | (u & 0x3f));
+		return 2;
+	}
+	if (u < 0x10000) {
+		o[0] = (char)(0xe0 | (u >> 12));
+		o[1] = (char)(0x80 | ((u >> 6) & 0x3f));
+		o[2] = (char)(0x80 | (u & 0x3f));
+		return 3;
+	}
+	o[0] = (char)(0xf0 | (u >> 18));
+	o[1] = (char)(0x80 | ((u >> 12) & 0x3f));
+	o[2] = (char)(0x80 | ((u >> 6) & 0x3f));
+	o[3] = (char)(0x80 | (u & 0x3f));
+	return 4;
+}
+
+int
+dh_js_decode(const char *p, const char *end, struct dh_buf *out)
+{
+	const char	*s = p + 1, *q;
+	char		 u8[4];
+	unsigned long	 u;
+	size_t		 n;
+
+	for (;;) {
+		for (q = s; q < end && *q != '"' && *q != '\\'; q++)
+			;
+		if (dh_buf_append(out, s, (size_t)(q - s)) == -1)
+			return -1;
+		if (q + 1 >= end || *q == '"')
+			return 0;
+		s = q + 2;
+		switch (q[1]) {
+		case 'b':
+			u = '\b';
+			break;
+		case 'f':
+			u = '\f';
+			break;
+		case 'n':
+			u = '\n';
+			break;
+		case 'r':
+			u = '\r';
+			break;
+		case 't':
+			u = '\t';
+			break;
+		case 'u':
+			/* Checked already: four hex digits, pairs paired. */
+			u = (unsigned long)hex4(q + 2, end);
+			s = q + 6;
+			if (u >= 0xd800 && u <= 0xdbff) {
+				u = 0x10000 + ((u - 0xd800) << 10) +
+				    ((unsigned long)hex4(s + 2, end) - 0xdc00);
+				s += 6;
+			}
+			break;
+		default:		/* " \ / */
+			u = (unsigned char)q[1];
+			break;
+		}
+		n = put_utf8(u, u8);
+		if (dh_buf_append(out, u8, n) == -1)
+			return -1;
+	}
+}
+
+void
+dh_js_members(const char *p, const char *end, const char *const *key,
+    const char **v, size_t n)
+{
+	struct dh_buf	 dec;
+	const char	*k, *name;
+	size_t		 len;
+	int		 more;
+
+	for (size_t i = 0; i < n; i++)
+		v[i] = NULL;
+	if (p >= end || *p != '{')
+		return;
+	dh_buf_init(&dec, 4096);
+	for (p = dh_js_enter(p, end, &more); more && p != NULL; ) {
+		k = p;
+		if ((p = dh_js_skip(k, end)) == NULL)
+			break;
+		name = k + 1;
+		len = (size_t)(p - k) - 2;
+		/* A name spelled with escapes (rare) is compared decoded. */
+		if (memchr(name, '\\', len) != NULL) {
+			dh_buf_reset(&dec);
+			if (dh_js_decode(k, end, &dec) == -1)
+				break;
+			name = dec.data;
+			len = dec.len;
+		}
+		p = dh_js_ws(p, end);
+		if (p >= end || *p != ':')
+			break;
+		p = dh_js_ws(p + 1, end);
+		for (size_t i = 0; i < n; i++)
+			if (strlen(key[i]) == len &&
+			    memcmp(key[i], name, len) == 0)
+				v[i] = p;
+		if ((p = dh_js_skip(p, end)) == NULL)
+			break;
+		p = dh_js_after(p, end, '}', &more, NULL);
+	}
+	dh_buf_release(&dec);
 }

@@ -9,6 +9,8 @@
 
 #include <stddef.h>
 
+struct dh_buf;
+
 #define DH_JS_MAX_DEPTH	256	/* nesting accepted by dh_js_value */
 
 /* The first byte at or after p that is not JSON white space, or end. */
@@ -53,5 +55,20 @@ const char *dh_js_skip(const char *p, const char *end);
  * the bytes key, with no escapes.
  */
 int	 dh_js_key_is(const char *p, const char *key);
+
+/*
+ * Append the text of the checked string at p (its opening quote) to out,
+ * escapes resolved, as UTF-8.  0, or -1 when out is full.
+ */
+int	 dh_js_decode(const char *p, const char *end, struct dh_buf *out);
+
+/*
+ * Look up members of the checked object at p (its opening brace): v[i]
+ * becomes the first byte of the value of the member named key[i], the last
+ * one when a name repeats (as jansson keeps it), or NULL when there is
+ * none.  Names are compared after their escapes are resolved.
+ */
+void	 dh_js_members(const char *p, const char *end,
+	    const char *const *key, const char **v, size_t n);
 
 #endif

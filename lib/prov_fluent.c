@@ -7,6 +7,7 @@
  */
 #include <ctype.h>
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -239,12 +240,6 @@ dh_fluent_ticket_release(struct dh_fluent_ticket *t)
 	memset(t, 0, sizeof(*t));
 }
 
-static char *
-dup_or_null(const char *s)
-{
-	return s != NULL ? strdup(s) : NULL;
-}
-
 /* Trim a string to at most n bytes without splitting a UTF-8 sequence. */
 static void
 utf8_cut(char *s, size_t n)
@@ -272,38 +267,142 @@ copy_cut(char *dst, const char *src, size_t cap)
 	dst[n] = '\0';
 }
 
+/* The members of a ticket the mapping reads. */
+enum {
+	T_ID, T_CREATED, T_UPDATED, T_RESOLVED, T_TITLE, T_SUBJECT,
+	T_MESSAGE, T_CONTENT, T_PRIORITY, T_CPRIORITY, T_STATUS, T_PRODUCT,
+	T_PRODUCT_NAME, T_AGENT_ID, T_CLOSED_BY, T_AGENT, T_CUSTOMER, T__MAX
+};
+static const char *const ticket_key[T__MAX] = {
+	"id", "created_at", "updated_at", "resolved_at", "title", "subject",
+	"customer_message", "content", "priority", "client_priority",
+	"status", "product", "product_name", "agent_id", "closed_by",
+	"agent", "customer",
+};
+enum { A_FULL_NAME, A_ID, A_EMAIL, A_TITLE, A__MAX };
+static const char *const inner_key[A__MAX] = {
+	"full_name", "id", "email", "title",
+};
+
+/*
+ * The string member whose value starts at v, decoded into b (which cannot
+ * overflow: a decoded string is never longer than its JSON), or NULL when
+ * it is absent or not a string, as dh_json_str.  *oom is set when memory
+ * ran out.
+ */
+static const char *
+jstr(const char *v, const char *end, struct dh_buf *b, int *oom)
+{
+	dh_buf_reset(b);
+	if (v == NULL || *v != '"')
+		return NULL;
+	if (dh_js_decode(v, end, b) == -1) {
+		*oom = 1;
+		return NULL;
+	}
+	return b->data;
+}
+
+/* jstr as a string of the caller's, NULL when absent. */
+static char *
+jdup(const char *v, const char *end, struct dh_buf *b, int *oom)
+{
+	const char	*s = jstr(v, end, b, oom);
+	char		*d;
+
+	if (s == NULL)
+		return NULL;
+	if ((d = strdup(s)) == NULL)
+		*oom = 1;
+	return d;
+}
+
+/*
+ * The integer member at v, as dh_json_ll reads a jansson value: 1 when
+ * absent or null, 0 for an integer, an integral real or a numeric string,
+ * -1 for anything else.
+ */
+static int
+jll(const char *v, const char *end, struct dh_buf *b, long long *out)
+{
+	const char	*e;
+	char		 num[64];
+	double		 d;
+	int		 oom = 0;
+
+	if (v == NULL || *v == 'n')
+		return 1;
+	if (*v == '"')
+		return jstr(v, end, b, &oom) == NULL ? -1 :
+		    dh_parse_ll(b->data, LLONG_MIN, LLONG_MAX, out);
+	if (*v != '-' && (*v < '0' || *v > '9'))
+		return -1;
+	if ((e = dh_js_skip(v, end)) == NULL ||
+	    (size_t)(e - v) >= sizeof(num))
+		return -1;
+	memcpy(num, v, (size_t)(e - v));
+	num[e - v] = '\0';
+	if (strpbrk(num, ".eE") == NULL)
+		return dh_parse_ll(num, LLONG_MIN, LLONG_MAX, out);
+	d = strtod(num, NULL);
+	if (d != floor(d) || fabs(d) > 9e15)
+		return -1;
+	*out = (long long)d;
+	return 0;
+}
+
 int
 dh_fluent_map(const json_t *o, const char *site_tz, const char *biz_tz,
     struct dh_fluent_ticket *t, char *err, size_t errlen)
 {
-	return dh_fluent_map_raw(o, NULL, 0, site_tz, biz_tz, t, err, errlen);
+	char	*text;
+	int	 rc;
+
+	memset(t, 0, sizeof(*t));
+	if ((text = json_dumps(o, JSON_COMPACT | JSON_ENCODE_ANY)) == NULL) {
+		snprintf(err, errlen, "ticket: out of memory");
+		return -1;
+	}
+	rc = dh_fluent_map_text(text, strlen(text), site_tz, biz_tz, t, err,
+	    errlen);
+	free(text);
+	return rc;
 }
 
 int
-dh_fluent_map_raw(const json_t *o, const char *raw, size_t rawlen,
-    const char *site_tz, const char *biz_tz, struct dh_fluent_ticket *t,
-    char *err, size_t errlen)
+dh_fluent_map_text(const char *raw, size_t rawlen, const char *site_tz,
+    const char *biz_tz, struct dh_fluent_ticket *t, char *err, size_t errlen)
 {
-	const json_t	*prod, *agent, *cust;
-	const char	*s, *prio;
-	struct dh_buf	 d;
+	const char	*m[T__MAX], *in[A__MAX], *end = raw + rawlen, *bad;
+	const char	*s;
+	struct dh_buf	 d, b;
 	struct dh_wall	 w;
 	int64_t		 ts;
 	unsigned char	 h[DH_FLUENT_HASH_LEN];
-	int		 r;
+	int		 r, oom = 0;
 
 	memset(t, 0, sizeof(*t));
 	dh_buf_init(&d, DH_DESC_MAX + 8);
-	if (!json_is_object(o)) {
+	dh_buf_init(&b, rawlen + 1);
+	bad = raw;
+	if (dh_js_value(raw, end, &bad) != end) {
+		snprintf(err, errlen, "ticket: not valid JSON (byte %td of "
+		    "%zu)", bad - raw + 1, rawlen);
+		goto fail;
+	}
+	if (*raw != '{') {
 		snprintf(err, errlen, "ticket: not an object");
 		goto fail;
 	}
-	if (dh_json_get_ll(o, "id", &t->id) != 0 || t->id <= 0) {
+	dh_js_members(raw, end, ticket_key, m, T__MAX);
+	if (jll(m[T_ID], end, &b, &t->id) != 0 || t->id <= 0) {
 		snprintf(err, errlen, "ticket: missing or invalid id");
 		goto fail;
 	}
-	s = dh_json_str(o, "created_at");
+	s = jstr(m[T_CREATED], end, &b, &oom);
 	if (s == NULL || dh_tz_parse(s, site_tz, &ts) == -1) {
+		if (oom)
+			goto oom;
 		snprintf(err, errlen, "ticket %lld: created_at: unreadable "
 		    "date", t->id);
 		goto fail;
@@ -313,26 +412,29 @@ dh_fluent_map_raw(const json_t *o, const char *raw, size_t rawlen,
 	dh_tz_to_local(biz_tz, ts, &w);
 	dh_wall_date(&w, t->date);
 	dh_wall_time(&w, t->time);
-	if ((s = dh_json_str(o, "updated_at")) != NULL &&
+	if ((s = jstr(m[T_UPDATED], end, &b, &oom)) != NULL &&
 	    dh_tz_parse(s, site_tz, &ts) == 0)
 		dh_tz_format_utc(ts, t->updated_at);
-	if ((s = dh_json_str(o, "resolved_at")) != NULL &&
+	if ((s = jstr(m[T_RESOLVED], end, &b, &oom)) != NULL &&
 	    dh_tz_parse(s, site_tz, &ts) == 0)
 		dh_tz_format_utc(ts, t->resolved_utc);
 
-	s = dh_json_str(o, "title");
-	if (s == NULL)
-		s = dh_json_str(o, "subject");
-	t->title = strdup(s != NULL ? s : "");
+	t->title = jdup(m[T_TITLE], end, &b, &oom);
+	if (t->title == NULL && !oom)
+		t->title = jdup(m[T_SUBJECT], end, &b, &oom);
+	if (t->title == NULL && !oom)
+		t->title = strdup("");
 	if (t->title == NULL)
 		goto oom;
 	/* The column holds 255 bytes; an absurd title is cut, not fatal. */
 	utf8_cut(t->title, 255);
 	if (dh_buf_puts(&d, t->title) == -1)
 		goto oom;
-	s = dh_json_str(o, "customer_message");
-	if (s == NULL)
-		s = dh_json_str(o, "content");
+	s = jstr(m[T_MESSAGE], end, &b, &oom);
+	if (s == NULL && !oom)
+		s = jstr(m[T_CONTENT], end, &b, &oom);
+	if (oom)
+		goto oom;
 	if (s != NULL && *s != '\0') {
 		struct dh_buf	 txt;
 
@@ -359,39 +461,46 @@ dh_fluent_map_raw(const json_t *o, const char *raw, size_t rawlen,
 	t->description = d.data;
 	dh_buf_init(&d, 0);
 
-	prio = dh_json_str(o, "priority");
-	if (prio == NULL)
-		prio = dh_json_str(o, "client_priority");
-	t->urgency = dh_fluent_urgency(prio);
-	copy_cut(t->priority, prio != NULL ? prio : "", sizeof(t->priority));
-	s = dh_json_str(o, "status");
+	s = jstr(m[T_PRIORITY], end, &b, &oom);
+	if (s == NULL && !oom)
+		s = jstr(m[T_CPRIORITY], end, &b, &oom);
+	t->urgency = dh_fluent_urgency(s);
+	copy_cut(t->priority, s != NULL ? s : "", sizeof(t->priority));
+	s = jstr(m[T_STATUS], end, &b, &oom);
 	copy_cut(t->status, s != NULL ? s : "unknown", sizeof(t->status));
 
-	prod = json_object_get(o, "product");
-	s = json_is_object(prod) ? dh_json_str(prod, "title") : NULL;
-	if (s == NULL)
-		s = dh_json_str(o, "product_name");
+	s = NULL;
+	if (m[T_PRODUCT] != NULL && *m[T_PRODUCT] == '{') {
+		dh_js_members(m[T_PRODUCT], end, inner_key, in, A__MAX);
+		s = jstr(in[A_TITLE], end, &b, &oom);
+	}
+	if (s == NULL && !oom)
+		s = jstr(m[T_PRODUCT_NAME], end, &b, &oom);
+	if (oom)
+		goto oom;
 	t->category = dh_fluent_category(s);
 	if (s != NULL && *s != '\0') {
 		if ((t->website_url = strdup(s)) == NULL)
 			goto oom;
 		utf8_cut(t->website_url, 255);
 	}
-	if (dh_json_get_ll(o, "agent_id", &t->agent_id) == -1)
+	if (jll(m[T_AGENT_ID], end, &b, &t->agent_id) == -1)
 		t->agent_id = 0;
-	if (dh_json_get_ll(o, "closed_by", &t->closed_by) == -1)
+	if (jll(m[T_CLOSED_BY], end, &b, &t->closed_by) == -1)
 		t->closed_by = 0;
-	agent = json_object_get(o, "agent");
-	if (json_is_object(agent)) {
-		t->agent_name = dup_or_null(dh_json_str(agent, "full_name"));
+	if (m[T_AGENT] != NULL && *m[T_AGENT] == '{') {
+		dh_js_members(m[T_AGENT], end, inner_key, in, A__MAX);
+		t->agent_name = jdup(in[A_FULL_NAME], end, &b, &oom);
 		if (t->agent_id == 0)
-			dh_json_get_ll(agent, "id", &t->agent_id);
+			jll(in[A_ID], end, &b, &t->agent_id);
 	}
-	cust = json_object_get(o, "customer");
-	if (json_is_object(cust)) {
-		t->customer_name = dup_or_null(dh_json_str(cust, "full_name"));
-		t->customer_email = dup_or_null(dh_json_str(cust, "email"));
+	if (m[T_CUSTOMER] != NULL && *m[T_CUSTOMER] == '{') {
+		dh_js_members(m[T_CUSTOMER], end, inner_key, in, A__MAX);
+		t->customer_name = jdup(in[A_FULL_NAME], end, &b, &oom);
+		t->customer_email = jdup(in[A_EMAIL], end, &b, &oom);
 	}
+	if (oom)
+		goto oom;
 	if (t->agent_name != NULL)
 		utf8_cut(t->agent_name, 190);
 	if (t->customer_name != NULL)
@@ -399,22 +508,20 @@ dh_fluent_map_raw(const json_t *o, const char *raw, size_t rawlen,
 	if (t->customer_email != NULL)
 		utf8_cut(t->customer_email, 190);
 
-	/* The provider's bytes when known; re-encoding costs a quarter of a
-	 * sync's CPU. */
-	if (raw != NULL) {
-		if ((t->raw = malloc(rawlen + 1)) == NULL)
-			goto oom;
-		memcpy(t->raw, raw, rawlen);
-		t->raw[rawlen] = '\0';
-	} else if ((t->raw = json_dumps(o, JSON_COMPACT)) == NULL)
+	/* raw_data keeps the provider's bytes, as hashed. */
+	if ((t->raw = malloc(rawlen + 1)) == NULL)
 		goto oom;
-	dh_fluent_hash(t->raw, strlen(t->raw), h);
+	memcpy(t->raw, raw, rawlen);
+	t->raw[rawlen] = '\0';
+	dh_fluent_hash(t->raw, rawlen, h);
 	sodium_bin2hex(t->hash, sizeof(t->hash), h, sizeof(h));
+	dh_buf_release(&b);
 	return 0;
 oom:
 	snprintf(err, errlen, "ticket %lld: out of memory", t->id);
 fail:
 	dh_buf_release(&d);
+	dh_buf_release(&b);
 	dh_fluent_ticket_release(t);
 	return -1;
 }
@@ -639,9 +746,9 @@ add_span(struct dh_fluent_page *pg, const char *p, const char *e)
 
 /*
  * The tickets.data array at p: where each element is, found by following
- * strings and nesting only.  The elements are checked later, by jansson
- * when a ticket is read, or by their hash matching bytes jansson checked
- * before.  The byte after the array, or NULL.
+ * strings and nesting only.  The elements are checked later, by
+ * dh_fluent_map_text when a ticket is read, or by their hash matching
+ * bytes it checked before.  The byte after the array, or NULL.
  */
 static const char *
 walk_data(struct walk *w, const char *p)
@@ -765,25 +872,6 @@ dh_fluent_parse_page(const char *body, size_t len,
 		return -1;
 	}
 	return 0;
-}
-
-json_t *
-dh_fluent_page_ticket(const struct dh_fluent_page *p, size_t i, char *err,
-    size_t errlen)
-{
-	json_error_t	 e;
-	json_t		*j;
-
-	if (i >= p->n) {
-		snprintf(err, errlen, "ticket %zu: no such ticket", i + 1);
-		return NULL;
-	}
-	j = json_loadb(p->text + p->span[i].off, p->span[i].len,
-	    JSON_DECODE_ANY, &e);
-	if (j == NULL)
-		snprintf(err, errlen, "ticket %zu on the page is not valid "
-		    "JSON (%s)", i + 1, e.text);
-	return j;
 }
 
 /*

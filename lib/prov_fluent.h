@@ -64,8 +64,13 @@ int	 dh_fluent_map(const json_t *, const char *site_tz,
 	    const char *biz_tz, struct dh_fluent_ticket *, char *err,
 	    size_t errlen);
 void	 dh_fluent_ticket_release(struct dh_fluent_ticket *);
-/* The same, with raw[0..rawlen) the ticket's JSON text as received. */
-int	 dh_fluent_map_raw(const json_t *, const char *raw, size_t rawlen,
+/*
+ * The same from the ticket's JSON text as received, raw[0..rawlen): the
+ * text is checked strictly, only the members the mapping reads are
+ * decoded (no tree is built), and the bytes are kept as raw_data and
+ * hashed.  dh_fluent_map encodes its tree compactly and maps that.
+ */
+int	 dh_fluent_map_text(const char *raw, size_t rawlen,
 	    const char *site_tz, const char *biz_tz, struct dh_fluent_ticket *,
 	    char *err, size_t errlen);
 
@@ -124,16 +129,12 @@ int	 dh_fluent_page_url(const char *base, long page, long per_page,
  * Parse a page body.  Accepts the 2.0.1 and the older paginator shapes and
  * tolerates an HTML notice printed before the JSON.  Everything but the
  * tickets themselves is checked strictly here; a ticket is checked when
- * dh_fluent_page_ticket reads it.  0, or -1 with err.  The spans point
+ * dh_fluent_map_text reads it.  0, or -1 with err.  The spans point
  * into body, which must outlive their use; release the page with
  * dh_fluent_page_release (which frees body only when the page owns it).
  */
 int	 dh_fluent_parse_page(const char *body, size_t len,
 	    struct dh_fluent_page *, char *err, size_t errlen);
-
-/* Ticket i of a page as a new jansson value, or NULL with err. */
-json_t	*dh_fluent_page_ticket(const struct dh_fluent_page *, size_t i,
-	    char *err, size_t errlen);
 
 /* Free what a page holds (the tree and the text it owns). */
 void	 dh_fluent_page_release(struct dh_fluent_page *);

@@ -610,7 +610,6 @@ process_page(struct dh_db *db, struct dh_sync_result *res,
 	const char		*raw;
 	enum dh_sync_rc		 rc = DH_SYNC_OK;
 	size_t			 n = pg->n, kept = 0;
-	json_t			*o;
 	int			 dbrc, first;
 
 	res->pages++;
@@ -639,17 +638,13 @@ process_page(struct dh_db *db, struct dh_sync_result *res,
 				goto oom;
 			continue;
 		}
-		if ((o = dh_fluent_page_ticket(pg, i, merr,
-		    sizeof(merr))) == NULL ||
-		    dh_fluent_map_raw(o, raw, pg->span[i].len, st->site_tz,
+		if (dh_fluent_map_text(raw, pg->span[i].len, st->site_tz,
 		    st->biz_tz, &t[kept], merr, sizeof(merr)) == -1) {
-			json_decref(o);
-			snprintf(err, errlen, "FluentSupport tickets page %ld: "
-			    "%s", page, merr);
+			snprintf(err, errlen, "FluentSupport tickets page %ld, "
+			    "entry %zu: %s", page, i + 1, merr);
 			rc = DH_SYNC_PROVIDER;
 			goto out;
 		}
-		json_decref(o);
 		if (strcmp(t[kept].date, st->filter) < 0) {
 			dh_fluent_ticket_release(&t[kept]);
 			st->done = 1;

@@ -91,6 +91,69 @@ scanner_agrees_with_jansson(void **state)
 	}
 }
 
+/* Every valid string case decodes to the bytes jansson decodes. */
+static void
+decode_agrees_with_jansson(void **state)
+{
+	struct dh_buf	 b;
+	const char	*text, *end;
+	json_t		*j;
+	size_t		 n, strings = 0;
+
+	(void)state;
+	for (size_t i = 0; i < DH_ARRAY_LEN(cases); i++) {
+		text = cases[i].text;
+		if (!cases[i].ok || text[0] != '"')
+			continue;
+		n = strlen(text);
+		end = text + n;
+		j = json_loadb(text, n, JSON_DECODE_ANY, NULL);
+		assert_non_null(j);
+		dh_buf_init(&b, n + 1);
+		assert_int_equal(dh_js_decode(text, end, &b), 0);
+		if (b.len != json_string_length(j) ||
+		    memcmp(b.data, json_string_value(j), b.len) != 0)
+			fail_msg("case %zu (%s): decoded differently", i, text);
+		dh_buf_release(&b);
+		json_decref(j);
+		strings++;
+	}
+	assert_true(strings >= 3);
+}
+
+/* Members by name: the last of a repeated name, names with escapes,
+ * nothing from inside nested values. */
+static void
+members_by_name(void **state)
+{
+	static const char *const key[] = { "id", "title", "x", "gone" };
+	const char	*v[4];
+	const char	*o = "{\"id\":1, \"inner\":{\"x\":9,\"title\":\"no\"},"
+	    "\"t\\u0069tle\" : \"yes\", \"id\":\"2\", \"list\":[{\"x\":3}],"
+	    "\"x\":null}";
+
+	(void)state;
+	dh_js_members(o, o + strlen(o), key, v, 4);
+	assert_non_null(v[0]);
+	assert_memory_equal(v[0], "\"2\"", 3);
+	assert_non_null(v[1]);
+	assert_memory_equal(v[1], "\"yes\"", 5);
+	assert_non_null(v[2]);
+	assert_memory_equal(v[2], "null", 4);
+	assert_null(v[3]);
+	/* Not an object: nothing. */
+	dh_js_members("[1]", "[1]" + 3, key, v, 4);
+	assert_null(v[0]);
+}
+
+static int
+map_span(const struct dh_fluent_page *p, size_t i, struct dh_fluent_ticket *t,
+    char *err, size_t errlen)
+{
+	return dh_fluent_map_text(p->text + p->span[i].off, p->span[i].len,
+	    "UTC", "UTC", t, err, errlen);
+}
+
 static void
 nesting_is_bounded(void **state)
 {
@@ -153,7 +216,7 @@ page_walk_is_strict(void **state)
 		"[{\"tickets\":{\"data\":[]}}]",
 	};
 	struct dh_fluent_page	 p;
-	json_t			*o;
+	struct dh_fluent_ticket	 t;
 	char			 err[256];
 	const char		*odd = "{\"tickets\":{\"data\":[{\"id\":1,"
 	    "\"t\":\"\\q\"}, 7, {\"id\":3}],\"last_page\":\"2\"}}";
@@ -168,15 +231,13 @@ page_walk_is_strict(void **state)
 	    sizeof(err)), 0);
 	assert_int_equal(p.n, 3);
 	assert_int_equal(p.last_page, 2);
-	assert_null(dh_fluent_page_ticket(&p, 0, err, sizeof(err)));
-	assert_non_null(strstr(err, "ticket 1 on the page is not valid JSON"));
-	o = dh_fluent_page_ticket(&p, 1, err, sizeof(err));
-	assert_true(json_is_integer(o));
-	json_decref(o);
-	o = dh_fluent_page_ticket(&p, 2, err, sizeof(err));
-	assert_true(json_is_object(o));
-	json_decref(o);
-	assert_null(dh_fluent_page_ticket(&p, 3, err, sizeof(err)));
+	assert_int_equal(map_span(&p, 0, &t, err, sizeof(err)), -1);
+	assert_string_equal(err, "ticket: not valid JSON (byte 14 of 17)");
+	assert_int_equal(map_span(&p, 1, &t, err, sizeof(err)), -1);
+	assert_string_equal(err, "ticket: not an object");
+	/* {"id":3}: valid, but without created_at it cannot be mapped. */
+	assert_int_equal(map_span(&p, 2, &t, err, sizeof(err)), -1);
+	assert_string_equal(err, "ticket 3: created_at: unreadable date");
 	dh_fluent_page_release(&p);
 }
 
@@ -205,6 +266,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(scanner_agrees_with_jansson),
+		cmocka_unit_test(decode_agrees_with_jansson),
+		cmocka_unit_test(members_by_name),
 		cmocka_unit_test(nesting_is_bounded),
 		cmocka_unit_test(skip_follows_strings),
 		cmocka_unit_test(page_walk_is_strict),
