@@ -33,6 +33,13 @@ set_err(struct dh_db *db, unsigned e, const char *what, const char *msg)
 	snprintf(db->err, sizeof(db->err), "%s: %s", what, msg);
 }
 
+/*
+ * Connection generations are unique in the process, so a statement
+ * prepared on one connection is prepared again on any other it meets
+ * (a sync uses two).
+ */
+static unsigned	 generations;
+
 static void
 disconnect(struct dh_db *db)
 {
@@ -42,7 +49,7 @@ disconnect(struct dh_db *db)
 		mysql_close(db->conn);
 	db->conn = NULL;
 	db->in_tx = 0;
-	db->gen++;
+	db->gen = ++generations;
 }
 
 int
@@ -75,7 +82,7 @@ dh_db_ensure(struct dh_db *db)
 		db->conn = NULL;
 		return DH_DB_DOWN;
 	}
-	db->gen++;
+	db->gen = ++generations;
 	if (mysql_query(db->conn, "SET time_zone = '+00:00', "
 	    "sql_mode = 'STRICT_ALL_TABLES,NO_ZERO_DATE,NO_ENGINE_SUBSTITUTION'"
 	    ) != 0) {

@@ -1,9 +1,15 @@
 /*
- * The FluentSupport sync engine.  Network I/O happens only while no
- * transaction is open: pages go to fluent_sync_staging with autocommit
- * batch inserts, and one transaction then merges the staged rows into
- * requests and fluent_tickets with set-based statements.  A run that dies
- * leaves only staging rows, which the next run deletes.
+ * The FluentSupport sync engine.  A run saves everything in one transaction
+ * on a connection of its own, opened for the run: each page's new tickets
+ * go straight into requests and fluent_tickets, its changed tickets into
+ * fluent_sync_staging, and at the end the changed ones are updated with
+ * set-based statements, the run is marked done and the lease freed before
+ * the commit.  Until then nothing of the run is visible, and a run that
+ * dies is rolled back by the server.  Network I/O happens while that
+ * transaction is open, but it holds locks only on the rows it inserted;
+ * the stored rows that change are locked only by the final statements.
+ * The lease, the progress and the run's record use the caller's
+ * connection, with autocommit, so they are seen while the run goes on.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -21,7 +27,6 @@
 #include "sync_lock.h"
 
 #define LOCK_NAME	"fluent"
-#define STAGE_COLS	22
 #define MAX_PAGES	100000
 
 enum {
@@ -31,16 +36,7 @@ enum {
 	Q_NEW_RUN,
 	Q_CLEAN_STAGING,
 	Q_PROGRESS,
-	Q_COUNT,
-	Q_INS_REQUESTS,
-	Q_INS_TICKETS,
-	Q_UPD_REQUESTS,
-	Q_UPD_TICKETS,
 	Q_KNOWN,
-	Q_STATS_CLEAR,
-	Q_STATS_FILL,
-	Q_FINISH,
-	Q_DROP_STAGING,
 	Q__MAX
 };
 
@@ -69,35 +65,39 @@ static struct dh_stmt	 q[Q__MAX] = {
 	    "WHERE run_id <> ?", NULL, 0 },
 	[Q_PROGRESS] = { "UPDATE fluent_sync_status SET pages_fetched = ?, "
 	    "tickets_fetched = ?, tickets_total = ? WHERE id = ?", NULL, 0 },
-	[Q_COUNT] = { "SELECT COUNT(*), COALESCE(SUM(f.id IS NULL), 0), "
-	    "COALESCE(SUM(f.id IS NOT NULL AND "
-	    "f.content_hash <> s.content_hash), 0) "
-	    "FROM fluent_sync_staging s LEFT JOIN fluent_tickets f "
-	    "ON f.fluent_id = s.fluent_id WHERE s.run_id = ?", NULL, 0 },
-	[Q_INS_REQUESTS] = { "INSERT INTO requests (date, time, category, "
-	    "description, urgency, source, website_url, source_key) "
-	    "SELECT s.date, s.time, s.category, s.description, s.urgency, "
-	    "'fluent', s.website_url, s.source_key "
-	    "FROM fluent_sync_staging s LEFT JOIN fluent_tickets f "
-	    "ON f.fluent_id = s.fluent_id WHERE s.run_id = ? AND f.id IS NULL "
-	    "ON DUPLICATE KEY UPDATE date = VALUES(date), "
-	    "time = VALUES(time), description = VALUES(description), "
-	    "urgency = VALUES(urgency), website_url = VALUES(website_url)",
-	    NULL, 0 },
-	[Q_INS_TICKETS] = { "INSERT INTO fluent_tickets (fluent_id, "
-	    "request_id, title, ticket_status, priority, product_name, "
-	    "customer_name, customer_email, agent_id, agent_name, closed_by, "
-	    "resolved_at, created_at_fluent, updated_at_fluent, raw_data, "
-	    "content_hash, last_synced_run) "
-	    "SELECT s.fluent_id, r.id, s.title, s.ticket_status, s.priority, "
-	    "s.website_url, s.customer_name, s.customer_email, s.agent_id, "
-	    "s.agent_name, s.closed_by, s.resolved_at, s.created_at_fluent, "
-	    "s.updated_at_fluent, s.raw_data, s.content_hash, s.run_id "
-	    "FROM fluent_sync_staging s "
-	    "JOIN requests r ON r.source_key = s.source_key "
-	    "LEFT JOIN fluent_tickets f ON f.fluent_id = s.fluent_id "
-	    "WHERE s.run_id = ? AND f.id IS NULL", NULL, 0 },
-	[Q_UPD_REQUESTS] = { "UPDATE requests r "
+	[Q_KNOWN] = { "SELECT fluent_id, content_hash, "
+	    "TIMESTAMPDIFF(SECOND, '1970-01-01', created_at_fluent) "
+	    "FROM fluent_tickets "
+	    "WHERE fluent_id > ? ORDER BY fluent_id LIMIT 20000", NULL, 0 },
+};
+
+/*
+ * What the run's own connection executes: the batch inserts of a page (see
+ * kinds below), then the statements that end the run.
+ */
+#define BATCH_SIZES	3
+static const int	 batch_size[BATCH_SIZES] = { 100, 10, 1 };
+
+enum {
+	K_REQUESTS,		/* a new ticket's requests row */
+	K_TICKETS,		/* its fluent_tickets row, after that */
+	K_STAGE,		/* a changed ticket, staged */
+	K__MAX
+};
+
+enum {
+	W_UPD_REQUESTS,
+	W_UPD_TICKETS,
+	W_DROP_STAGING,
+	W_STATS_CLEAR,
+	W_STATS_FILL,
+	W_FINISH,
+	W_BATCH,		/* K__MAX x BATCH_SIZES batch inserts */
+	W__MAX = W_BATCH + K__MAX * BATCH_SIZES
+};
+
+static const char	*wsql[W__MAX] = {
+	[W_UPD_REQUESTS] = "UPDATE requests r "
 	    "JOIN fluent_tickets f ON f.request_id = r.id "
 	    "JOIN fluent_sync_staging s ON s.run_id = ? "
 	    "AND s.fluent_id = f.fluent_id "
@@ -105,8 +105,8 @@ static struct dh_stmt	 q[Q__MAX] = {
 	    "r.description = s.description, r.urgency = s.urgency, "
 	    "r.website_url = s.website_url, "
 	    "r.category = IF(r.category_edited, r.category, s.category) "
-	    "WHERE f.content_hash <> s.content_hash", NULL, 0 },
-	[Q_UPD_TICKETS] = { "UPDATE fluent_tickets f "
+	    "WHERE f.content_hash <> s.content_hash",
+	[W_UPD_TICKETS] = "UPDATE fluent_tickets f "
 	    "JOIN fluent_sync_staging s ON s.run_id = ? "
 	    "AND s.fluent_id = f.fluent_id "
 	    "SET f.title = s.title, f.ticket_status = s.ticket_status, "
@@ -119,67 +119,67 @@ static struct dh_stmt	 q[Q__MAX] = {
 	    "f.updated_at_fluent = s.updated_at_fluent, "
 	    "f.raw_data = s.raw_data, f.content_hash = s.content_hash, "
 	    "f.last_synced_run = s.run_id "
-	    "WHERE f.content_hash <> s.content_hash", NULL, 0 },
-	[Q_KNOWN] = { "SELECT fluent_id, content_hash, "
-	    "TIMESTAMPDIFF(SECOND, '1970-01-01', created_at_fluent) "
-	    "FROM fluent_tickets "
-	    "WHERE fluent_id > ? ORDER BY fluent_id LIMIT 20000", NULL, 0 },
-	[Q_STATS_CLEAR] = { "DELETE FROM fluent_ticket_stats", NULL, 0 },
-	[Q_STATS_FILL] = { "INSERT INTO fluent_ticket_stats (ticket_status, "
+	    "WHERE f.content_hash <> s.content_hash",
+	[W_DROP_STAGING] = "DELETE FROM fluent_sync_staging WHERE run_id = ?",
+	[W_STATS_CLEAR] = "DELETE FROM fluent_ticket_stats",
+	[W_STATS_FILL] = "INSERT INTO fluent_ticket_stats (ticket_status, "
 	    "count) SELECT ticket_status, COUNT(*) FROM fluent_tickets "
-	    "GROUP BY ticket_status", NULL, 0 },
-	[Q_FINISH] = { "UPDATE fluent_sync_status SET "
+	    "GROUP BY ticket_status",
+	[W_FINISH] = "UPDATE fluent_sync_status SET "
 	    "last_sync_status = 'success', finished_at = NOW(3), "
 	    "last_sync_at = NOW(3), tickets_fetched = ?, tickets_added = ?, "
 	    "tickets_updated = ?, tickets_skipped = ?, sync_duration_ms = ?, "
-	    "pages_fetched = ? WHERE id = ?", NULL, 0 },
-	[Q_DROP_STAGING] = { "DELETE FROM fluent_sync_staging "
-	    "WHERE run_id = ?", NULL, 0 },
+	    "pages_fetched = ? WHERE id = ?",
 };
 
-/* Batch insert statements into staging, prepared per batch size. */
-#define BATCH_SIZES	3
-static const int	 batch_size[BATCH_SIZES] = { 100, 10, 1 };
-static struct dh_stmt	 stage_q[BATCH_SIZES];
-static char		*stage_sql[BATCH_SIZES];
-
-static const char *
-stage_text(int k)
+static void
+bind_request(struct dh_val *v, long long run, const struct dh_fluent_ticket *t,
+    const char *key)
 {
-	static const char head[] = "INSERT INTO fluent_sync_staging (run_id, "
-	    "fluent_id, source_key, date, time, description, urgency, "
-	    "category, website_url, title, ticket_status, priority, "
-	    "customer_name, customer_email, agent_id, agent_name, closed_by, "
-	    "resolved_at, created_at_fluent, updated_at_fluent, raw_data, "
-	    "content_hash) VALUES ";
-	static const char row[] = "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,"
-	    "?,?)";
-	static const char tail[] = " ON DUPLICATE KEY UPDATE run_id = run_id";
-	struct dh_buf	 b;
+	(void)run;
+	v[0] = DH_VSTR(t->date);
+	v[1] = DH_VSTR(t->time);
+	v[2] = DH_VSTR(t->category);
+	v[3] = DH_VSTR(t->description);
+	v[4] = DH_VSTR(t->urgency);
+	v[5] = DH_VSTR(t->website_url);
+	v[6] = DH_VSTR(key);
+}
 
-	if (stage_sql[k] != NULL)
-		return stage_sql[k];
-	dh_buf_init(&b, 64 * 1024);
-	dh_buf_puts(&b, head);
-	for (int i = 0; i < batch_size[k]; i++) {
-		if (i > 0)
-			dh_buf_puts(&b, ",");
-		dh_buf_puts(&b, row);
-	}
-	if (dh_buf_puts(&b, tail) == -1) {
-		dh_buf_release(&b);
-		return NULL;
-	}
-	stage_sql[k] = b.data;
-	stage_q[k].sql = stage_sql[k];
-	return stage_sql[k];
+/* What fluent_tickets and staging both hold, in the same order. */
+static void
+bind_details(struct dh_val *v, const struct dh_fluent_ticket *t)
+{
+	v[0] = DH_VSTR(t->title);
+	v[1] = DH_VSTR(t->status);
+	v[2] = DH_VSTR(t->priority);
+	v[3] = DH_VSTR(t->website_url);
+	v[4] = DH_VSTR(t->customer_name);
+	v[5] = DH_VSTR(t->customer_email);
+	v[6] = t->agent_id > 0 ? DH_VINT(t->agent_id) : DH_VNULL;
+	v[7] = DH_VSTR(t->agent_name);
+	v[8] = t->closed_by > 0 ? DH_VINT(t->closed_by) : DH_VNULL;
+	v[9] = t->resolved_utc[0] ? DH_VSTR(t->resolved_utc) : DH_VNULL;
+	v[10] = DH_VSTR(t->created_at);
+	v[11] = t->updated_at[0] ? DH_VSTR(t->updated_at) : DH_VNULL;
+	v[12] = DH_VSTR(t->raw);
+	v[13] = DH_VSTR(t->hash);
 }
 
 static void
 bind_ticket(struct dh_val *v, long long run, const struct dh_fluent_ticket *t,
-    char *key)
+    const char *key)
 {
-	snprintf(key, 32, "fluent:%lld", t->id);
+	v[0] = DH_VINT(t->id);
+	v[1] = DH_VSTR(key);
+	bind_details(v + 2, t);
+	v[16] = DH_VINT(run);
+}
+
+static void
+bind_stage(struct dh_val *v, long long run, const struct dh_fluent_ticket *t,
+    const char *key)
+{
 	v[0] = DH_VINT(run);
 	v[1] = DH_VINT(t->id);
 	v[2] = DH_VSTR(key);
@@ -188,50 +188,104 @@ bind_ticket(struct dh_val *v, long long run, const struct dh_fluent_ticket *t,
 	v[5] = DH_VSTR(t->description);
 	v[6] = DH_VSTR(t->urgency);
 	v[7] = DH_VSTR(t->category);
-	v[8] = DH_VSTR(t->website_url);
-	v[9] = DH_VSTR(t->title);
-	v[10] = DH_VSTR(t->status);
-	v[11] = DH_VSTR(t->priority);
-	v[12] = DH_VSTR(t->customer_name);
-	v[13] = DH_VSTR(t->customer_email);
-	v[14] = t->agent_id > 0 ? DH_VINT(t->agent_id) : DH_VNULL;
-	v[15] = DH_VSTR(t->agent_name);
-	v[16] = t->closed_by > 0 ? DH_VINT(t->closed_by) : DH_VNULL;
-	v[17] = t->resolved_utc[0] ? DH_VSTR(t->resolved_utc) : DH_VNULL;
-	v[18] = DH_VSTR(t->created_at);
-	v[19] = t->updated_at[0] ? DH_VSTR(t->updated_at) : DH_VNULL;
-	v[20] = DH_VSTR(t->raw);
-	v[21] = DH_VSTR(t->hash);
+	bind_details(v + 8, t);
 }
 
-/* Insert n mapped tickets into staging with as few statements as can be. */
+#define MAX_COLS	22
+
+/* A multi-row insert: head, rows of placeholders, tail. */
+static const struct {
+	const char	*head;
+	const char	*row;
+	const char	*tail;
+	int		 cols;
+	void		(*bind)(struct dh_val *, long long,
+			    const struct dh_fluent_ticket *, const char *);
+} kind[K__MAX] = {
+	[K_REQUESTS] = { "INSERT INTO requests (date, time, category, "
+	    "description, urgency, source, website_url, source_key) VALUES ",
+	    "(?,?,?,?,?,'fluent',?,?)",
+	    /* A row left with the key and no ticket is taken over. */
+	    " ON DUPLICATE KEY UPDATE date = VALUES(date), "
+	    "time = VALUES(time), description = VALUES(description), "
+	    "urgency = VALUES(urgency), website_url = VALUES(website_url)",
+	    7, bind_request },
+	[K_TICKETS] = { "INSERT INTO fluent_tickets (fluent_id, request_id, "
+	    "title, ticket_status, priority, product_name, customer_name, "
+	    "customer_email, agent_id, agent_name, closed_by, resolved_at, "
+	    "created_at_fluent, updated_at_fluent, raw_data, content_hash, "
+	    "last_synced_run) VALUES ",
+	    "(?,(SELECT id FROM requests WHERE source_key = ?),"
+	    "?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", "", 17, bind_ticket },
+	[K_STAGE] = { "INSERT INTO fluent_sync_staging (run_id, "
+	    "fluent_id, source_key, date, time, description, urgency, "
+	    "category, title, ticket_status, priority, website_url, "
+	    "customer_name, customer_email, agent_id, agent_name, closed_by, "
+	    "resolved_at, created_at_fluent, updated_at_fluent, raw_data, "
+	    "content_hash) VALUES ",
+	    "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	    " ON DUPLICATE KEY UPDATE run_id = run_id", 22, bind_stage },
+};
+
+/* The statement texts of the run's connection, built once; -1 when out
+ * of memory. */
 static int
-stage(struct dh_db *db, long long run, struct dh_fluent_ticket *t, size_t n)
+wsql_build(void)
+{
+	struct dh_buf	 b;
+	int		 rc;
+
+	for (int k = 0; k < K__MAX; k++)
+		for (int z = 0; z < BATCH_SIZES; z++) {
+			size_t	 w = W_BATCH + (size_t)k * BATCH_SIZES +
+			    (size_t)z;
+
+			if (wsql[w] != NULL)
+				continue;
+			dh_buf_init(&b, 64 * 1024);
+			rc = dh_buf_puts(&b, kind[k].head);
+			for (int i = 0; i < batch_size[z]; i++)
+				rc |= dh_buf_puts(&b, i > 0 ? "," : "") |
+				    dh_buf_puts(&b, kind[k].row);
+			if ((rc | dh_buf_puts(&b, kind[k].tail)) != 0) {
+				dh_buf_release(&b);
+				return -1;
+			}
+			wsql[w] = b.data;
+		}
+	return 0;
+}
+
+/* Insert the n tickets t as rows of kind k, with as few statements as
+ * can be. */
+static int
+batch(struct dh_db *w, int k, long long run, struct dh_fluent_ticket *t,
+    size_t n)
 {
 	struct dh_val	*v;
 	char		(*keys)[32];
 	size_t		 done = 0;
-	int		 rc = DH_DB_ERR;
+	int		 z, rc = DH_DB_ERR;
 
-	v = calloc((size_t)batch_size[0] * STAGE_COLS, sizeof(*v));
+	v = calloc((size_t)batch_size[0] * MAX_COLS, sizeof(*v));
 	keys = calloc((size_t)batch_size[0], sizeof(*keys));
 	if (v == NULL || keys == NULL)
 		goto out;
 	while (done < n) {
-		int	 k = 0;
-
-		while ((size_t)batch_size[k] > n - done)
-			k++;
-		if (stage_text(k) == NULL)
-			goto out;
-		for (int i = 0; i < batch_size[k]; i++)
-			bind_ticket(v + (size_t)i * STAGE_COLS, run,
+		for (z = 0; (size_t)batch_size[z] > n - done; z++)
+			;
+		for (int i = 0; i < batch_size[z]; i++) {
+			snprintf(keys[i], sizeof(*keys), "fluent:%lld",
+			    t[done + (size_t)i].id);
+			kind[k].bind(v + (size_t)i * (size_t)kind[k].cols, run,
 			    &t[done + (size_t)i], keys[i]);
-		rc = dh_db_stmt(db, &stage_q[k], v,
-		    (size_t)batch_size[k] * STAGE_COLS, NULL, NULL);
+		}
+		rc = dh_db_exec(w, (unsigned)(W_BATCH + k * BATCH_SIZES + z),
+		    v, (size_t)batch_size[z] * (size_t)kind[k].cols, NULL,
+		    NULL);
 		if (rc != DH_DB_OK)
 			goto out;
-		done += (size_t)batch_size[k];
+		done += (size_t)batch_size[z];
 	}
 	rc = DH_DB_OK;
 out:
@@ -244,10 +298,10 @@ out:
  * What a run knows besides the pages.  The stored tickets, by the hash of
  * their raw bytes, with their id and creation time: a ticket sent exactly
  * as stored is unchanged, skipped without being parsed; every other one
- * is parsed, staged, and the merge tells new from changed.  And the ids
- * met in this run, so that a ticket that moved to the next page while
- * paging counts once.  Both are open-addressing tables that double when
- * half full, bounded.
+ * is parsed, and the ids stored tell new from changed.  And the ids met in
+ * this run, so that a ticket that moved to the next page while paging
+ * counts once.  All are open-addressing tables that double when half
+ * full, bounded.
  */
 struct hash_ent {
 	unsigned char	 hash[DH_FLUENT_HASH_LEN];
@@ -255,13 +309,18 @@ struct hash_ent {
 	int64_t		 created;	/* UTC */
 };
 
+struct id_set {
+	long long	*t;		/* 0: empty slot */
+	size_t		 cap;		/* a power of two */
+	size_t		 n;
+};
+
 struct known_set {
 	struct hash_ent	*h;		/* stored tickets by hash */
 	size_t		 hcap;		/* a power of two */
 	size_t		 hn;
-	long long	*seen;		/* ids met in this run; 0: empty */
-	size_t		 scap;		/* a power of two */
-	size_t		 sn;
+	struct id_set	 stored;	/* ids stored before the run */
+	struct id_set	 seen;		/* ids met in this run */
 };
 
 #define KNOWN_MAX	(16u * 1024 * 1024)	/* slots of a table; bounded */
@@ -270,7 +329,8 @@ static void
 known_free(struct known_set *k)
 {
 	free(k->h);
-	free(k->seen);
+	free(k->stored.t);
+	free(k->seen.t);
 	memset(k, 0, sizeof(*k));
 }
 
@@ -330,7 +390,7 @@ hash_find(const struct known_set *k, const unsigned char *hash)
 }
 
 static long long *
-seen_slot(long long *t, size_t cap, long long id)
+id_slot(long long *t, size_t cap, long long id)
 {
 	size_t	 i = (size_t)((unsigned long long)id * 0x9e3779b97f4a7c15ULL)
 	    & (cap - 1);
@@ -340,31 +400,38 @@ seen_slot(long long *t, size_t cap, long long id)
 	return &t[i];
 }
 
-/* Note id as met: 1 the first time, 0 after, -1 when out of room. */
+/* Add id: 1 when it is new to the set, 0 when there already, -1 when the
+ * set cannot grow. */
 static int
-seen_add(struct known_set *k, long long id)
+id_add(struct id_set *s, long long id)
 {
 	long long	*e;
 
-	if (k->sn * 2 + 2 >= k->scap) {
-		size_t		 cap = k->scap ? k->scap * 2 : 4096;
+	if (s->n * 2 + 2 >= s->cap) {
+		size_t		 cap = s->cap ? s->cap * 2 : 4096;
 		long long	*g;
 
 		if (cap > KNOWN_MAX || (g = calloc(cap, sizeof(*g))) == NULL)
 			return -1;
-		for (size_t i = 0; i < k->scap; i++)
-			if (k->seen[i] != 0)
-				*seen_slot(g, cap, k->seen[i]) = k->seen[i];
-		free(k->seen);
-		k->seen = g;
-		k->scap = cap;
+		for (size_t i = 0; i < s->cap; i++)
+			if (s->t[i] != 0)
+				*id_slot(g, cap, s->t[i]) = s->t[i];
+		free(s->t);
+		s->t = g;
+		s->cap = cap;
 	}
-	e = seen_slot(k->seen, k->scap, id);
+	e = id_slot(s->t, s->cap, id);
 	if (*e != 0)
 		return 0;
 	*e = id;
-	k->sn++;
+	s->n++;
 	return 1;
+}
+
+static int
+id_has(const struct id_set *s, long long id)
+{
+	return s->t != NULL && *id_slot(s->t, s->cap, id) != 0;
 }
 
 /* Read every stored ticket's hash, id and creation, 20,000 at a time. */
@@ -387,6 +454,10 @@ known_load(struct dh_db *db, struct known_set *k)
 			break;
 		for (size_t i = 0; i < r->nrows; i++) {
 			after = dh_res_int(r, i, 0, 0);
+			if (id_add(&k->stored, after) == -1) {
+				dh_result_free(r);
+				return DH_DB_ERR;
+			}
 			h = dh_res_get(r, i, 1);
 			/* A hash that is not ours never matches: skip it. */
 			if (h == NULL || sodium_hex2bin(hash, sizeof(hash), h,
@@ -461,7 +532,6 @@ fail_run(struct dh_db *db, struct dh_sync_result *res, const char *why)
 {
 	struct dh_val	 a[] = { DH_VINT(res->fetched),
 	    DH_VINT(res->duration_ms), DH_VSTR(why), DH_VINT(res->run_id) };
-	struct dh_val	 d[] = { DH_VINT(res->run_id) };
 
 	if (db->in_tx)
 		dh_db_rollback(db);
@@ -469,46 +539,35 @@ fail_run(struct dh_db *db, struct dh_sync_result *res, const char *why)
 		dh_err("cannot record failed run %lld: %s", res->run_id,
 		    db->err);
 	dh_lock_release(db, LOCK_NAME, res->run_id);
-	dh_db_stmt(db, &q[Q_DROP_STAGING], d, 1, NULL, NULL);
 }
 
-/* Merge the staged rows; everything or nothing. */
+/*
+ * End the run on its own connection w: update the changed tickets, count
+ * by status, mark the run done and free the lease, then commit it all.
+ */
 static int
-merge(struct dh_db *db, struct dh_sync_result *res)
+finish(struct dh_db *w, struct dh_sync_result *res)
 {
-	struct dh_val		 run[] = { DH_VINT(res->run_id) };
-	struct dh_result	*r = NULL;
-	int			 rc;
+	struct dh_val	 run[] = { DH_VINT(res->run_id) };
+	int		 rc;
 
-	if ((rc = dh_db_begin(db)) != DH_DB_OK)
-		return rc;
-	if ((rc = dh_db_stmt(db, &q[Q_COUNT], run, 1, &r, NULL)) != DH_DB_OK)
-		goto fail;
-	/* fetched and the unchanged ones were counted while paging. */
-	res->added = dh_res_int(r, 0, 1, 0);
-	res->updated = dh_res_int(r, 0, 2, 0);
+	/* fetched, added and updated were counted while paging. */
 	res->skipped = res->fetched - res->added - res->updated;
-	dh_result_free(r);
-	r = NULL;
-	if (res->added > 0 &&
-	    ((rc = dh_db_stmt(db, &q[Q_INS_REQUESTS], run, 1, NULL,
-	    NULL)) != DH_DB_OK ||
-	    (rc = dh_db_stmt(db, &q[Q_INS_TICKETS], run, 1, NULL,
-	    NULL)) != DH_DB_OK))
-		goto fail;
 	if (res->updated > 0 &&
-	    ((rc = dh_db_stmt(db, &q[Q_UPD_REQUESTS], run, 1, NULL,
+	    ((rc = dh_db_exec(w, W_UPD_REQUESTS, run, 1, NULL,
 	    NULL)) != DH_DB_OK ||
-	    (rc = dh_db_stmt(db, &q[Q_UPD_TICKETS], run, 1, NULL,
+	    (rc = dh_db_exec(w, W_UPD_TICKETS, run, 1, NULL,
+	    NULL)) != DH_DB_OK ||
+	    (rc = dh_db_exec(w, W_DROP_STAGING, run, 1, NULL,
 	    NULL)) != DH_DB_OK))
-		goto fail;
+		return rc;
 	/* The counts by status change only with the tickets. */
 	if (res->added + res->updated > 0 &&
-	    ((rc = dh_db_stmt(db, &q[Q_STATS_CLEAR], NULL, 0, NULL,
+	    ((rc = dh_db_exec(w, W_STATS_CLEAR, NULL, 0, NULL,
 	    NULL)) != DH_DB_OK ||
-	    (rc = dh_db_stmt(db, &q[Q_STATS_FILL], NULL, 0, NULL,
+	    (rc = dh_db_exec(w, W_STATS_FILL, NULL, 0, NULL,
 	    NULL)) != DH_DB_OK))
-		goto fail;
+		return rc;
 	res->duration_ms = dh_now_ms() - res->started_ms;
 	{
 		struct dh_val	 a[] = { DH_VINT(res->fetched),
@@ -516,17 +575,34 @@ merge(struct dh_db *db, struct dh_sync_result *res)
 		    DH_VINT(res->skipped), DH_VINT(res->duration_ms),
 		    DH_VINT(res->pages), DH_VINT(res->run_id) };
 
-		rc = dh_db_stmt(db, &q[Q_FINISH], a, 7, NULL, NULL);
+		rc = dh_db_exec(w, W_FINISH, a, 7, NULL, NULL);
 		if (rc != DH_DB_OK)
-			goto fail;
+			return rc;
 	}
-	if ((rc = dh_lock_release(db, LOCK_NAME, res->run_id)) != DH_DB_OK)
-		goto fail;
-	return dh_db_commit(db);
-fail:
-	dh_result_free(r);
-	dh_db_rollback(db);
-	return rc;
+	if ((rc = dh_lock_release(w, LOCK_NAME, res->run_id)) != DH_DB_OK)
+		return rc;
+	return dh_db_commit(w);
+}
+
+/* The run's own connection, in its transaction. */
+static int
+open_writer(struct dh_db *w, const struct dh_config *cfg)
+{
+	int	 rc;
+
+	if (wsql_build() == -1)
+		return DH_DB_ERR;
+	if ((rc = dh_db_open(w, cfg, wsql, W__MAX)) != DH_DB_OK)
+		return rc;
+	return dh_db_begin(w);
+}
+
+static void
+close_writer(struct dh_db *w)
+{
+	if (w->in_tx)
+		dh_db_rollback(w);
+	dh_db_close(w);
 }
 
 static enum dh_sync_rc
@@ -544,6 +620,7 @@ prov_rc(enum dh_prov_rc p)
 
 /* What a fetch carries from page to page. */
 struct fetch_state {
+	struct dh_db	*w;		/* the run's own connection */
 	struct known_set known;
 	char		 site_tz[128];
 	char		 biz_tz[128];
@@ -560,7 +637,7 @@ struct fetch_state {
 static int
 first_sight(struct fetch_state *st, struct dh_sync_result *res, long long id)
 {
-	int	 first = seen_add(&st->known, id);
+	int	 first = id_add(&st->known.seen, id);
 
 	if (first == 1)
 		res->fetched++;
@@ -591,11 +668,41 @@ report(struct dh_db *db, struct dh_sync_result *res, struct fetch_state *st,
 }
 
 /*
- * Filter and stage one page; set st->done once a ticket older than the
+ * Save a page's tickets in the run's transaction: the new ones (put first)
+ * into requests and fluent_tickets, the changed ones into staging.
+ */
+static int
+save(struct dh_db *w, struct dh_sync_result *res, const struct known_set *k,
+    struct dh_fluent_ticket *t, size_t n)
+{
+	struct dh_fluent_ticket	 tmp;
+	size_t			 nnew = 0;
+	int			 rc;
+
+	for (size_t i = 0; i < n; i++)
+		if (!id_has(&k->stored, t[i].id)) {
+			tmp = t[nnew];
+			t[nnew++] = t[i];
+			t[i] = tmp;
+		}
+	if (nnew > 0 &&
+	    ((rc = batch(w, K_REQUESTS, res->run_id, t, nnew)) != DH_DB_OK ||
+	    (rc = batch(w, K_TICKETS, res->run_id, t, nnew)) != DH_DB_OK))
+		return rc;
+	if (n > nnew && (rc = batch(w, K_STAGE, res->run_id, t + nnew,
+	    n - nnew)) != DH_DB_OK)
+		return rc;
+	res->added += (long long)nnew;
+	res->updated += (long long)(n - nnew);
+	return DH_DB_OK;
+}
+
+/*
+ * Filter and save one page; set st->done once a ticket older than the
  * filter shows up (newest first: later pages are older still).  The whole
  * page is looked at, so equal or slightly unordered times at the edge are
  * kept.  A ticket whose bytes hash to a stored ticket's is unchanged and
- * is not even parsed; the others are parsed, mapped and staged.
+ * is not even parsed; the others are parsed, mapped and saved.
  */
 static enum dh_sync_rc
 process_page(struct dh_db *db, struct dh_sync_result *res,
@@ -659,8 +766,9 @@ process_page(struct dh_db *db, struct dh_sync_result *res,
 		}
 		kept++;
 	}
-	if (kept > 0 && (dbrc = stage(db, res->run_id, t, kept)) != DH_DB_OK) {
-		snprintf(err, errlen, "%s", db->err);
+	if (kept > 0 && (dbrc = save(st->w, res, &st->known, t,
+	    kept)) != DH_DB_OK) {
+		snprintf(err, errlen, "%s", st->w->err);
 		rc = db_rc(dbrc);
 		goto out;
 	}
@@ -701,15 +809,16 @@ fill_window(struct dh_fluent *f, const struct dh_config *cfg, long width,
 }
 
 /*
- * Fetch pages newest first, stage the tickets created on or after the
+ * Fetch pages newest first, save the tickets created on or after the
  * filter, and stop at the first page that reaches past it.  Page 1 comes
  * alone (it says how many pages there are); after it FLUENT_CONCURRENCY
  * pages are on their way at any time: each page is processed, in order,
  * while the next ones download.
  */
 static enum dh_sync_rc
-fetch(struct dh_db *db, const struct dh_config *cfg, struct dh_fluent *f,
-    const char *filter, struct dh_sync_result *res, char *err, size_t errlen)
+fetch(struct dh_db *db, struct dh_db *w, const struct dh_config *cfg,
+    struct dh_fluent *f, const char *filter, struct dh_sync_result *res,
+    char *err, size_t errlen)
 {
 	struct dh_fluent_page	 pg;
 	struct fetch_state	 st;
@@ -719,6 +828,7 @@ fetch(struct dh_db *db, const struct dh_config *cfg, struct dh_fluent *f,
 	int			 dbrc;
 
 	memset(&st, 0, sizeof(st));
+	st.w = w;
 	st.filter = filter;
 	st.total = -1;
 	width = cfg->fluent_concurrency;
@@ -786,11 +896,13 @@ dh_fluent_sync(struct dh_db *db, const struct dh_config *cfg,
     const char *filter, struct dh_sync_result *res, char *err, size_t errlen)
 {
 	struct dh_fluent	 f;
+	struct dh_db		 w;
 	struct dh_val		 run[1];
 	enum dh_sync_rc		 rc;
 	int			 dbrc, have_f = 0;
 
 	memset(res, 0, sizeof(*res));
+	memset(&w, 0, sizeof(w));
 	dh_strlcpy(res->date_filter, filter, sizeof(res->date_filter));
 	res->started_ms = dh_now_ms();
 	err[0] = '\0';
@@ -803,10 +915,17 @@ dh_fluent_sync(struct dh_db *db, const struct dh_config *cfg,
 		return rc;
 	}
 	dh_info("run %lld: started, date filter %s", res->run_id, filter);
+	/* Staging rows are never committed now; a run of an older version
+	 * may have left some. */
 	run[0] = DH_VINT(res->run_id);
 	if ((dbrc = dh_db_stmt(db, &q[Q_CLEAN_STAGING], run, 1, NULL,
 	    NULL)) != DH_DB_OK) {
 		snprintf(err, errlen, "%s", db->err);
+		rc = db_rc(dbrc);
+		goto fail;
+	}
+	if ((dbrc = open_writer(&w, cfg)) != DH_DB_OK) {
+		snprintf(err, errlen, "%s", w.err[0] ? w.err : "out of memory");
 		rc = db_rc(dbrc);
 		goto fail;
 	}
@@ -815,16 +934,17 @@ dh_fluent_sync(struct dh_db *db, const struct dh_config *cfg,
 		goto fail;
 	}
 	have_f = 1;
-	if ((rc = fetch(db, cfg, &f, filter, res, err, errlen)) != DH_SYNC_OK)
+	if ((rc = fetch(db, &w, cfg, &f, filter, res, err,
+	    errlen)) != DH_SYNC_OK)
 		goto fail;
 	dh_fluent_free(&f);
 	have_f = 0;
-	if ((dbrc = merge(db, res)) != DH_DB_OK) {
-		snprintf(err, errlen, "saving the tickets failed: %s", db->err);
+	if ((dbrc = finish(&w, res)) != DH_DB_OK) {
+		snprintf(err, errlen, "saving the tickets failed: %s", w.err);
 		rc = db_rc(dbrc);
 		goto fail;
 	}
-	dh_db_stmt(db, &q[Q_DROP_STAGING], run, 1, NULL, NULL);
+	dh_db_close(&w);
 	dh_info("run %lld: success, %lld fetched, %lld added, %lld updated, "
 	    "%lld skipped, %lld pages, %lld ms", res->run_id, res->fetched,
 	    res->added, res->updated, res->skipped, res->pages,
@@ -833,6 +953,8 @@ dh_fluent_sync(struct dh_db *db, const struct dh_config *cfg,
 fail:
 	if (have_f)
 		dh_fluent_free(&f);
+	/* Nothing the run wrote is kept. */
+	close_writer(&w);
 	res->duration_ms = dh_now_ms() - res->started_ms;
 	dh_warn("run %lld: failed: %s", res->run_id, err);
 	fail_run(db, res, err);

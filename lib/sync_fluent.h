@@ -1,7 +1,8 @@
 /*
  * The FluentSupport sync: fetch newest first until past the date filter,
- * stage each page outside any transaction, then merge everything in one
- * transaction.  Every run is recorded in fluent_sync_status.
+ * saving each page in one transaction on a connection of the run's own,
+ * committed at the end or not at all.  Every run is recorded in
+ * fluent_sync_status, with its progress while it runs.
  */
 #ifndef SYNC_FLUENT_H
 #define SYNC_FLUENT_H

@@ -265,6 +265,33 @@ t_eq "$(jqb '.ticketsUpdated')" 1 "next sync applies the change"
 t_eq "$(count fluent_sync_staging)" 0 "staging cleaned"
 t_eq "$(sql "SELECT COUNT(*) FROM (SELECT fluent_id FROM fluent_tickets GROUP BY fluent_id HAVING COUNT(*)>1) d")" 0 "no duplicates"
 
+t_case "a sync in progress blocks no edit and shows nothing until it commits"
+fluent_ctl tickets '{"tickets":[{"id":990001,"title":"new while a run goes on"},{"id":9,"title":"changed while a run goes on"}]}'
+rid=$(sql "SELECT r.id FROM requests r JOIN fluent_tickets f ON f.request_id = r.id WHERE f.fluent_id <> 9 ORDER BY r.id LIMIT 1")
+# Page 2 answers after 2 s, within the stack's 3 s timeout.
+fluent_ctl fault '{"kind":"slow","delay":2,"count":1,"on_page":2}'
+( sync_fluent '{"dateFilter":"2020-01-01"}'; echo "$STATUS" >"$TMPD/slow" ) &
+bg=$!
+run=""
+for _ in $(seq 1 50); do
+	run=$(sql "SELECT id FROM fluent_sync_status WHERE last_sync_status='in_progress' AND pages_fetched >= 1")
+	[ -n "$run" ] && break
+	sleep 0.1
+done
+t_match "$run" '^[0-9]+$' "the run is past page 1"
+t_eq "$(sql "SELECT COUNT(*) FROM fluent_tickets WHERE fluent_id = 990001")" 0 "page 1's new ticket not visible yet"
+t_eq "$(count fluent_sync_staging)" 0 "nothing staged is visible"
+pst=$(curl -sS -o /dev/null -w '%{http_code}' --max-time 10 -X PATCH \
+    -u "$ADMIN_USER:$ADMIN_PASS" -H 'Content-Type: application/json' \
+    -d '{"hours":1.25}' "$BASE/api/requests/$rid" 2>/dev/null) || pst=000
+t_eq "$pst" 200 "an edit during the run answers at once"
+wait "$bg"
+fluent_ctl fault '{"clear":true}'
+t_eq "$(cat "$TMPD/slow")" 200 "the run succeeds"
+t_eq "$(sql "SELECT COUNT(*) FROM fluent_tickets WHERE fluent_id = 990001")" 1 "the new ticket after the commit"
+t_eq "$(sql "SELECT title FROM fluent_tickets WHERE fluent_id = 9")" "changed while a run goes on" "the change after the commit"
+t_eq "$(sql "SELECT hours FROM requests WHERE id = $rid")" 1.25 "the edit kept"
+
 t_case "default date filter is used when the body is empty"
 http POST /api/fluent/sync
 t_eq "$STATUS" 200 status
