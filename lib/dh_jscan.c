@@ -350,39 +350,11 @@ dh_js_key_is(const char *p, const char *key)
 	return p[0] == '"' && strncmp(p + 1, key, n) == 0 && p[n + 1] == '"';
 }
 
-/* The UTF-8 bytes of code point u into o; their count. */
-static size_t
-put_utf8(unsigned long u, char *o)
-{
-	if (u < 0x80) {
-		o[0] = (char)u;
-		return 1;
-	}
-	if (u < 0x800) {
-		o[0] = (char)(0xc0 | (u >> 6));
-		o[1] = (char)(0x80 | (u & 0x3f));
-		return 2;
-	}
-	if (u < 0x10000) {
-		o[0] = (char)(0xe0 | (u >> 12));
-		o[1] = (char)(0x80 | ((u >> 6) & 0x3f));
-		o[2] = (char)(0x80 | (u & 0x3f));
-		return 3;
-	}
-	o[0] = (char)(0xf0 | (u >> 18));
-	o[1] = (char)(0x80 | ((u >> 12) & 0x3f));
-	o[2] = (char)(0x80 | ((u >> 6) & 0x3f));
-	o[3] = (char)(0x80 | (u & 0x3f));
-	return 4;
-}
-
 int
 dh_js_decode(const char *p, const char *end, struct dh_buf *out)
 {
 	const char	*s = p + 1, *q;
-	char		 u8[4];
 	unsigned long	 u;
-	size_t		 n;
 
 	for (;;) {
 		for (q = s; q < end && *q != '"' && *q != '\\'; q++)
@@ -422,8 +394,8 @@ dh_js_decode(const char *p, const char *end, struct dh_buf *out)
 			u = (unsigned char)q[1];
 			break;
 		}
-		n = put_utf8(u, u8);
-		if (dh_buf_append(out, u8, n) == -1)
+		/* Checked already: never a code point UTF-8 cannot hold. */
+		if (dh_buf_put_utf8(out, u) == -1)
 			return -1;
 	}
 }

@@ -31,6 +31,9 @@ int	 dh_buf_append(struct dh_buf *, const void *, size_t n);
 int	 dh_buf_puts(struct dh_buf *, const char *);
 int	 dh_buf_printf(struct dh_buf *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
+/* Append code point cp as UTF-8; one that UTF-8 cannot hold (NUL,
+ * surrogates, past U+10FFFF) as U+FFFD. */
+int	 dh_buf_put_utf8(struct dh_buf *, unsigned long cp);
 
 /*
  * Parse a whole string as a base-10 integer within [min, max].

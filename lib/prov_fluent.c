@@ -70,37 +70,6 @@ dh_fluent_category(const char *product)
 	return "Support";
 }
 
-/* Append the UTF-8 encoding of code point cp. */
-static int
-put_utf8(struct dh_buf *b, unsigned long cp)
-{
-	char	 u[4];
-	size_t	 n;
-
-	if (cp == 0 || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		cp = 0xfffd;
-	if (cp < 0x80) {
-		u[0] = (char)cp;
-		n = 1;
-	} else if (cp < 0x800) {
-		u[0] = (char)(0xc0 | (cp >> 6));
-		u[1] = (char)(0x80 | (cp & 0x3f));
-		n = 2;
-	} else if (cp < 0x10000) {
-		u[0] = (char)(0xe0 | (cp >> 12));
-		u[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		u[2] = (char)(0x80 | (cp & 0x3f));
-		n = 3;
-	} else {
-		u[0] = (char)(0xf0 | (cp >> 18));
-		u[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-		u[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		u[3] = (char)(0x80 | (cp & 0x3f));
-		n = 4;
-	}
-	return dh_buf_append(b, u, n);
-}
-
 /* Decode one entity at s (after '&'); returns bytes consumed or 0. */
 static size_t
 entity(const char *s, struct dh_buf *b)
@@ -124,7 +93,7 @@ entity(const char *s, struct dh_buf *b)
 		size_t	 l = strlen(names[k].name);
 
 		if (strncmp(s, names[k].name, l) == 0) {
-			put_utf8(b, names[k].cp);
+			dh_buf_put_utf8(b, names[k].cp);
 			return l;
 		}
 	}
@@ -146,7 +115,7 @@ entity(const char *s, struct dh_buf *b)
 	}
 	if (digits == 0 || s[i] != ';')
 		return 0;
-	put_utf8(b, cp);
+	dh_buf_put_utf8(b, cp);
 	return i + 1;
 }
 

@@ -224,6 +224,24 @@ buf_is_bounded(void **state)
 	dh_buf_release(&b);
 }
 
+/* Code points as UTF-8, one byte to four; what UTF-8 cannot hold as
+ * U+FFFD. */
+static void
+buf_put_utf8(void **state)
+{
+	static const unsigned long cp[] = { 0x41, 0xe9, 0x20ac, 0x1f600, 0,
+	    0xd800, 0x110000 };
+	struct dh_buf	 b;
+
+	(void)state;
+	dh_buf_init(&b, 64);
+	for (size_t i = 0; i < DH_ARRAY_LEN(cp); i++)
+		assert_int_equal(dh_buf_put_utf8(&b, cp[i]), 0);
+	assert_string_equal(b.data, "A\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80"
+	    "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
+	dh_buf_release(&b);
+}
+
 static void
 query_parse_and_validate(void **state)
 {
@@ -340,6 +358,7 @@ main(void)
 		cmocka_unit_test(tz_from_local_edges),
 		cmocka_unit_test(tz_names),
 		cmocka_unit_test(buf_is_bounded),
+		cmocka_unit_test(buf_put_utf8),
 		cmocka_unit_test(query_parse_and_validate),
 		cmocka_unit_test(query_caps),
 		cmocka_unit_test(json_lenient_ints),
