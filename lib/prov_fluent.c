@@ -7,7 +7,6 @@
  */
 #include <ctype.h>
 #include <limits.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -296,7 +295,6 @@ jll(const char *v, const char *end, struct dh_buf *b, long long *out)
 {
 	const char	*e;
 	char		 num[64];
-	double		 d;
 	int		 oom = 0;
 
 	if (v == NULL || *v == 'n')
@@ -313,11 +311,7 @@ jll(const char *v, const char *end, struct dh_buf *b, long long *out)
 	num[e - v] = '\0';
 	if (strpbrk(num, ".eE") == NULL)
 		return dh_parse_ll(num, LLONG_MIN, LLONG_MAX, out);
-	d = strtod(num, NULL);
-	if (d != floor(d) || fabs(d) > 9e15)
-		return -1;
-	*out = (long long)d;
-	return 0;
+	return dh_real_ll(strtod(num, NULL), out);
 }
 
 int

@@ -331,6 +331,11 @@ json_lenient_ints(void **state)
 	assert_int_equal(v, 3);
 	assert_int_equal(dh_json_get_ll(o, "f", &v), -1);
 	assert_int_equal(dh_json_get_ll(o, "g", &v), -1);
+	/* Reals: integral and exact as an integer only. */
+	assert_int_equal(dh_real_ll(-9e15, &v), 0);
+	assert_true(v == -9000000000000000LL);
+	assert_int_equal(dh_real_ll(9.5e15, &v), -1);
+	assert_int_equal(dh_real_ll(0.25, &v), -1);
 	assert_null(dh_json_str(o, "a"));
 	assert_string_equal(dh_json_str(o, "b"), "22");
 	json_decref(o);
