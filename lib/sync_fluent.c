@@ -96,6 +96,9 @@ enum {
 	W__MAX = W_BATCH + K__MAX * BATCH_SIZES
 };
 
+/* The batch insert of kind k with batch_size[z] rows. */
+#define W_BATCH_OF(k, z)	(W_BATCH + (k) * BATCH_SIZES + (z))
+
 static const char	*wsql[W__MAX] = {
 	[W_UPD_REQUESTS] = "UPDATE requests r "
 	    "JOIN fluent_tickets f ON f.request_id = r.id "
@@ -237,8 +240,7 @@ wsql_build(void)
 
 	for (int k = 0; k < K__MAX; k++)
 		for (int z = 0; z < BATCH_SIZES; z++) {
-			size_t	 w = W_BATCH + (size_t)k * BATCH_SIZES +
-			    (size_t)z;
+			size_t	 w = W_BATCH_OF(k, z);
 
 			if (wsql[w] != NULL)
 				continue;
@@ -280,7 +282,7 @@ batch(struct dh_db *w, int k, long long run, struct dh_fluent_ticket *t,
 			kind[k].bind(v + (size_t)i * (size_t)kind[k].cols, run,
 			    &t[done + (size_t)i], keys[i]);
 		}
-		rc = dh_db_exec(w, (unsigned)(W_BATCH + k * BATCH_SIZES + z),
+		rc = dh_db_exec(w, W_BATCH_OF(k, z),
 		    v, (size_t)batch_size[z] * (size_t)kind[k].cols, NULL,
 		    NULL);
 		if (rc != DH_DB_OK)
