@@ -111,6 +111,18 @@ reset_db() {
 	    heartbeat_at = NULL;"
 }
 
+# Wait, tries x pause seconds at most, for a FluentSupport run in progress
+# that has fetched at least min-pages pages; print its column, or nothing.
+sync_running() {	# column min-pages tries pause
+	local v="" i
+	for i in $(seq 1 "$3"); do
+		v=$(sql "SELECT $1 FROM fluent_sync_status WHERE last_sync_status = 'in_progress' AND pages_fetched >= $2")
+		[ -n "$v" ] && break
+		sleep "$4"
+	done
+	printf '%s' "$v"
+}
+
 sync_fluent() {
 	http POST /api/fluent/sync -H 'Content-Type: application/json' \
 	    -d "${1:-{\}}"

@@ -225,10 +225,7 @@ t_case "two concurrent syncs: the second gets 409"
 fluent_ctl fault '{"kind":"slow","delay":2,"count":1,"on_page":1}'
 ( sync_fluent '{"dateFilter":"2020-01-01"}'; echo "$STATUS" >"$TMPD/first" ) &
 bg=$!
-for _ in $(seq 1 50); do
-	[ "$(sql "SELECT COUNT(*) FROM fluent_sync_status WHERE last_sync_status='in_progress'")" = 1 ] && break
-	sleep 0.1
-done
+sync_running id 0 50 0.1 >/dev/null
 NOAUTH=1 http GET /api/fluent/status
 t_eq "$(jqb '.syncStatus.last_sync_status')" in_progress "status while running"
 t_eq "$(jqb '.syncStatus.progress | has("pagesFetched")')" true "progress shown"
@@ -244,12 +241,7 @@ before=$(snapshot)
 fluent_ctl fault '{"kind":"slow","delay":3,"count":1,"on_page":2}'
 ( sync_fluent '{"dateFilter":"2020-01-01"}'; echo "$STATUS" >"$TMPD/killed" ) &
 bg=$!
-pid=""
-for _ in $(seq 1 50); do
-	pid=$(sql "SELECT pid FROM fluent_sync_status WHERE last_sync_status='in_progress' AND pages_fetched >= 1")
-	[ -n "$pid" ] && break
-	sleep 0.1
-done
+pid=$(sync_running pid 1 50 0.1)
 t_match "$pid" '^[0-9]+$' "running sync pid"
 [ -n "$pid" ] && kill -9 "$pid"
 wait "$bg"
@@ -272,12 +264,7 @@ rid=$(sql "SELECT r.id FROM requests r JOIN fluent_tickets f ON f.request_id = r
 fluent_ctl fault '{"kind":"slow","delay":2,"count":1,"on_page":2}'
 ( sync_fluent '{"dateFilter":"2020-01-01"}'; echo "$STATUS" >"$TMPD/slow" ) &
 bg=$!
-run=""
-for _ in $(seq 1 50); do
-	run=$(sql "SELECT id FROM fluent_sync_status WHERE last_sync_status='in_progress' AND pages_fetched >= 1")
-	[ -n "$run" ] && break
-	sleep 0.1
-done
+run=$(sync_running id 1 50 0.1)
 t_match "$run" '^[0-9]+$' "the run is past page 1"
 t_eq "$(sql "SELECT COUNT(*) FROM fluent_tickets WHERE fluent_id = 990001")" 0 "page 1's new ticket not visible yet"
 t_eq "$(count fluent_sync_staging)" 0 "nothing staged is visible"

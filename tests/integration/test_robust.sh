@@ -68,12 +68,7 @@ for k in $(seq 1 "$KILLS"); do
 	fluent_ctl fault '{"kind":"slow","delay":1,"count":2}'
 	( sync_fluent '{"dateFilter":"2020-01-01"}' ) >/dev/null 2>&1 &
 	bg=$!
-	pid=""
-	for _ in $(seq 1 60); do
-		pid=$(sql "SELECT pid FROM fluent_sync_status WHERE last_sync_status='in_progress'")
-		[ -n "$pid" ] && break
-		sleep 0.05
-	done
+	pid=$(sync_running pid 0 60 0.05)
 	# A random point: before, during or after the pages.
 	sleep "0.$((RANDOM % 10))$((RANDOM % 10))"
 	[ -n "$pid" ] && kill -9 "$pid" 2>/dev/null
