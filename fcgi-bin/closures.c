@@ -36,7 +36,7 @@ enum {
 };
 
 static const char *const sql[Q__MAX] = {
-	[Q_FRESH_RANGE] = "SELECT c.freshworks_user_id, "
+	[Q_FRESH_RANGE] = "SELECT SQL_CACHE c.freshworks_user_id, "
 	    "COALESCE(m.freshworks_username, SUBSTRING_INDEX(GROUP_CONCAT("
 	    "c.agent_name ORDER BY c.date DESC SEPARATOR '\\n'), '\\n', 1)), "
 	    "COALESCE(m.user_id, MAX(c.user_id)), SUM(c.tickets_closed) "
@@ -45,7 +45,7 @@ static const char *const sql[Q__MAX] = {
 	    "WHERE c.source = 'freshservice' AND c.date >= ? AND c.date <= ? "
 	    "GROUP BY c.freshworks_user_id, m.freshworks_username, m.user_id "
 	    "HAVING SUM(c.tickets_closed) > 0",
-	[Q_FLUENT_RANGE] = "SELECT f.closed_by, "
+	[Q_FLUENT_RANGE] = "SELECT SQL_CACHE f.closed_by, "
 	    "(SELECT a.agent_name FROM fluent_tickets a "
 	    "WHERE a.agent_id = f.closed_by AND a.agent_name IS NOT NULL "
 	    "AND a.agent_name <> '' ORDER BY a.id DESC LIMIT 1), "
@@ -53,11 +53,11 @@ static const char *const sql[Q__MAX] = {
 	    "WHERE f.ticket_status = 'closed' AND f.closed_by IS NOT NULL "
 	    "AND f.resolved_at >= ? AND f.resolved_at < ? "
 	    "GROUP BY f.closed_by",
-	[Q_FRESH_TOTALS] = "SELECT COALESCE(SUM(tickets_closed), 0), "
+	[Q_FRESH_TOTALS] = "SELECT SQL_CACHE COALESCE(SUM(tickets_closed), 0), "
 	    "COUNT(*), COUNT(DISTINCT freshworks_user_id), "
 	    "COALESCE(SUM(IF(date = ?, tickets_closed, 0)), 0) "
 	    "FROM ticket_closure WHERE source = 'freshservice'",
-	[Q_FRESH_DAYS] = "SELECT DISTINCT DATE_FORMAT(date, '%Y-%m-%d') "
+	[Q_FRESH_DAYS] = "SELECT SQL_CACHE DISTINCT DATE_FORMAT(date, '%Y-%m-%d') "
 	    "FROM ticket_closure WHERE source = 'freshservice' "
 	    "AND tickets_closed > 0",
 	[Q_FLUENT_ALL] = "SELECT closed_by, "

@@ -98,7 +98,7 @@ enum {
 };
 
 static const char *const sql[Q__MAX] = {
-	[Q_FLUENT_TICKETS] = "SELECT f.id, f.fluent_id, f.request_id, "
+	[Q_FLUENT_TICKETS] = "SELECT SQL_CACHE f.id, f.fluent_id, f.request_id, "
 	    "f.title, f.ticket_status, f.priority, f.product_name, "
 	    "f.customer_name, f.customer_email, f.agent_id, f.agent_name, "
 	    "DATE_FORMAT(f.created_at_fluent, '%Y-%m-%dT%H:%i:%sZ') "
@@ -148,8 +148,8 @@ list_stmt(unsigned mask, int sort, int desc, enum page_mode mode)
 	if (lists[k] != NULL)
 		return lists[k];
 	dh_buf_init(&b, 8192);
-	rc = dh_buf_puts(&b, "SELECT " REQUEST_COLS " FROM requests r "
-	    "WHERE 1 = 1");
+	rc = dh_buf_puts(&b, "SELECT SQL_CACHE " REQUEST_COLS
+	    " FROM requests r WHERE 1 = 1");
 	for (int i = 0; i < NFILTERS; i++)
 		if (mask & (1u << i))
 			rc |= dh_buf_puts(&b, filter_sql[i]);
@@ -174,8 +174,8 @@ count_stmt(unsigned mask)
 	if (counts[mask] != NULL)
 		return counts[mask];
 	dh_buf_init(&b, 4096);
-	rc = dh_buf_puts(&b, "SELECT COUNT(*) FROM (SELECT 1 FROM requests r "
-	    "WHERE 1 = 1");
+	rc = dh_buf_puts(&b, "SELECT SQL_CACHE COUNT(*) FROM (SELECT 1 "
+	    "FROM requests r WHERE 1 = 1");
 	for (int i = 0; i < NFILTERS; i++)
 		if (mask & (1u << i))
 			rc |= dh_buf_puts(&b, filter_sql[i]);

@@ -35,7 +35,7 @@ enum stmt {
 
 static struct dh_stmt	 stmts[S__MAX] = {
 	/* S_FIND_EMAIL */
-	{ .sql = "SELECT " USER_COLS " FROM users WHERE email = ?" },
+	{ .sql = "SELECT SQL_CACHE " USER_COLS " FROM users WHERE email = ?" },
 	/* S_FIND_ID */
 	{ .sql = "SELECT " USER_COLS " FROM users WHERE id = ?" },
 	/* S_INSERT */

@@ -3,6 +3,13 @@
  * SQL as a constant array indexed by an enum; statements are prepared on
  * first use and re-prepared after a reconnect.  Results are copied into a
  * dh_result owned by the caller.
+ *
+ * The reads behind the dashboard's endpoints (status, the lists, the
+ * closures, the user behind a credential) say SELECT SQL_CACHE: on a
+ * server with query_cache_type=DEMAND they are answered from MariaDB's
+ * query cache, which drops an entry when any table it read is written
+ * (and commits), so an answer is never older than the last commit.  On
+ * a server without the cache the hint does nothing.
  */
 #ifndef DH_DB_H
 #define DH_DB_H

@@ -575,20 +575,32 @@ def fcgi_floor():
 
 def bench_endpoints():
     fcgi_floor()
-    auth = "Authorization: " + basic(*ADMIN)
+    # The dashboard calls the lists with its Bearer token, checked by the
+    # program (HMAC-SHA256); curl scripts use basic auth, which nginx checks
+    # against the apr1 hash of htpasswd (1,000 rounds of MD5) on every
+    # request: that path is measured once more, as information.
+    st, tok = http("POST", BASE + "/api/auth/login",
+                   {"email": ADMIN[0], "password": ADMIN[1]}, auth=None)
+    if st != 200:
+        raise RuntimeError("login: HTTP %s %s" % (st, tok))
+    bearer = "Authorization: Bearer " + tok["accessToken"]
     cases = [
-        ("status", "GET /api/fluent/status", "/api/fluent/status", None, 0.40),
-        ("tickets", "GET /api/requests?limit=100", "/api/requests?limit=100", auth, 0.20),
-        ("closures", "GET /api/tickets/closures/period?period=month",
-         "/api/tickets/closures/period?period=month", auth, 0.20),
+        ("status", "status", "GET /api/fluent/status", "/api/fluent/status", None,
+         0.40),
+        ("tickets", "tickets", "GET /api/requests?limit=100", "/api/requests?limit=100",
+         bearer, 0.20),
+        ("closures", "closures", "GET /api/tickets/closures/period?period=month",
+         "/api/tickets/closures/period?period=month", bearer, 0.20),
+        ("basic", "tickets", "GET /api/requests?limit=100, basic auth",
+         "/api/requests?limit=100", "Authorization: " + basic(*ADMIN), None),
     ]
     static_paths = []
     try:
-        for prog, name, path, hdr, target in cases:
+        for tag, prog, name, path, hdr, target in cases:
             st, body = http("GET", BASE + path, auth=ADMIN if hdr else None, raw=True)
             if st != 200:
                 raise RuntimeError("%s: HTTP %s %s" % (path, st, body[:200]))
-            sp = "bench-static-%d-%s.json" % (os.getpid(), prog)
+            sp = "bench-static-%d-%s.json" % (os.getpid(), tag)
             with open(os.path.join(HTDOCS, sp), "wb") as f:
                 f.write(body)
             static_paths.append(os.path.join(HTDOCS, sp))
@@ -624,11 +636,13 @@ def bench_endpoints():
                 "(static %.2f ms), %d non-2xx, %d timeouts" % (
                     name, drate, srate, len(body), p99, sp99, bad, tmos))
             row("endpoints", "%s rate (%d B)" % (name, len(body)), "%.0f/s" % drate,
-                "static %.0f/s" % srate, drate / srate, ">= %d%%" % (target * 100),
-                drate / srate >= target)
+                "static %.0f/s" % srate, drate / srate,
+                ">= %d%%" % (target * 100) if target else "(info)",
+                drate / srate >= target if target else None)
             row("endpoints", "%s p99" % name,
                 "%.2f ms" % p99 if p99 != float("inf") else "> 10 s (timeouts)",
-                "static %.2f ms" % sp99, None, "< 20 ms", p99 < 20 and bad == 0)
+                "static %.2f ms" % sp99, None, "< 20 ms" if target else "(info)",
+                p99 < 20 and bad == 0 if target else None)
             grow = ", ".join("%d: %s -> %s (peak %s)" % (p, mib(rss0[p]), mib(rss1[p]),
                                                         mib(hwm[p])) for p in ws)
             flat = all(rss0[p] and rss1[p] and rss1[p] - rss0[p] < 1024 for p in ws)

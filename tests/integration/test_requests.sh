@@ -94,4 +94,31 @@ http GET "/api/requests?cursor=2026-11-20.10:00:00.5&offset=10"
 t_eq "$STATUS" 400 "cursor and offset"
 t_match "$(jqb .error)" '^cursor: ' "names the field"
 
+t_case "repeated reads come from MariaDB's query cache; an edit and a sync show at once"
+qc_hits() { mariadb --no-defaults --socket="$DB_SOCKET" -u "$DB_ADMIN" -N -B \
+    -e "SHOW GLOBAL STATUS LIKE 'Qcache_hits'" | cut -f2; }
+http GET "/api/requests?limit=3&source=fluent"
+first=$(cat "$BODY")
+rid=$(jqb '.requests[0].id')
+h0=$(qc_hits)
+http GET "/api/requests?limit=3&source=fluent"
+t_eq "$(cat "$BODY")" "$first" "same answer"
+[ "$(qc_hits)" -gt "$h0" ] || t_fail "no query cache hit (Qcache_hits $h0 -> $(qc_hits))"
+http PATCH "/api/requests/$rid" -H 'Content-Type: application/json' -d '{"hours":7.75}'
+t_eq "$STATUS" 200 "PATCH"
+http GET "/api/requests?limit=3&source=fluent"
+t_eq "$(jqb '.requests[0].hours')" 7.75 "the edit shows in the next list"
+http GET /api/fluent/status
+run=$(jqb '.syncStatus.id')
+http GET /api/fluent/status
+t_eq "$(jqb '.syncStatus.id')" "$run" "status read twice"
+fluent_ctl tickets '{"tickets":[{"id":900001,"title":"query cache probe"}]}'
+sync_fluent '{"dateFilter":"2020-01-01"}'
+t_eq "$STATUS" 200 "sync"
+http GET /api/fluent/status
+t_eq "$(jqb '.syncStatus.id')" "$((run + 1))" "the new run shows in status"
+t_eq "$(jqb '.syncStatus.tickets_added')" 1 "with its new ticket"
+http GET "/api/requests?limit=3&source=fluent"
+t_eq "$(jqb '.total')" 231 "and in the list"
+
 t_done
