@@ -5,7 +5,8 @@
  * the scanner allows) and where jansson reads a NUL byte outside a string
  * as the end of the text, which the scanner refuses.  A disagreement
  * aborts.  Where the text is valid, dh_js_skip must end the value at the
- * same byte.
+ * same byte; on any text it must agree with dh_js_skip_bytewise wherever
+ * either of them ends a valid value.
  */
 #include <stdio.h>
 #include <string.h>
@@ -36,6 +37,23 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* On valid text the unchecked skip ends where the check does. */
 	if (ours && dh_js_skip(dh_js_ws(text, end), end) != p)
 		abort();
+	/*
+	 * On any text, the skip by blocks and the bytewise one may differ
+	 * only where neither found a valid value (a checking parser reads
+	 * the span afterwards and refuses it either way).
+	 */
+	{
+		const char	*s = dh_js_ws(text, end);
+		const char	*a = dh_js_skip(s, end);
+		const char	*b = dh_js_skip_bytewise(s, end);
+
+		if ((a != NULL && (a < s || a > end)) ||
+		    (b != NULL && (b < s || b > end)))
+			abort();
+		if (a != b && ((a != NULL && dh_js_value(s, a, NULL) == a) ||
+		    (b != NULL && dh_js_value(s, b, NULL) == b)))
+			abort();
+	}
 	j = json_loadb(text, size, JSON_DECODE_ANY, &e);
 	theirs = j != NULL;
 	json_decref(j);

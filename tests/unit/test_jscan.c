@@ -197,6 +197,48 @@ skip_follows_strings(void **state)
 }
 
 /*
+ * dh_js_skip reads 64 bytes at a time: move every part of a ticket-like
+ * value across the block boundary (strings, runs of backslashes, brackets
+ * inside strings, nesting) and cut it short at every length; it must end
+ * where the checking scanner and the bytewise reference do.
+ */
+static void
+skip_by_blocks_agrees(void **state)
+{
+	static const char *const body[] = {
+		"\"s\":\"a\\\"b\\\\\",\"n\":[{\"x\":\"}]{[\"},{}]",
+		"\"t\":\"\\\\\\\\\\\"\\\\\",\"u\":\"\\u00e9\\/\\\"\"",
+		"\"d\":[[[[{\"e\":[]}]]]],\"f\":\"\\\\\",\"g\":null",
+	};
+	char		 t[512];
+	const char	*e, *want;
+	size_t		 n;
+
+	(void)state;
+	for (size_t pad = 0; pad < 140; pad++) {
+		for (size_t k = 0; k < DH_ARRAY_LEN(body); k++) {
+			n = (size_t)snprintf(t, sizeof(t), "{\"pad\":\"%.*s\",%s}"
+			    ",{\"next\":1}", (int)pad, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+			    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+			    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+			    "xxxxxxxxxx", body[k]);
+			want = strstr(t, ",{\"next\"");
+			assert_non_null(want);
+			assert_ptr_equal(dh_js_value(t, t + n, NULL), want);
+			assert_ptr_equal(dh_js_skip(t, t + n), want);
+			assert_ptr_equal(dh_js_skip_bytewise(t, t + n), want);
+			/* Cut short anywhere inside: no end, either way. */
+			for (size_t cut = 1; cut < (size_t)(want - t); cut++) {
+				e = dh_js_skip(t, t + cut);
+				assert_ptr_equal(e, dh_js_skip_bytewise(t,
+				    t + cut));
+				assert_null(e);
+			}
+		}
+	}
+}
+
+/*
  * Pages are checked strictly outside the tickets, whatever the tickets
  * hold; a ticket is checked when it is read.
  */
@@ -241,21 +283,31 @@ page_walk_is_strict(void **state)
 	dh_fluent_page_release(&p);
 }
 
-/* The hash is BLAKE2b-256 of the bytes as received. */
+/*
+ * The hash is SipHash-2-4-128 under the key 00 01 .. 0f of the bytes as
+ * received: the paper's vectors for the messages 00 01 .. (n - 1).
+ */
 static void
 hash_of_raw_bytes(void **state)
 {
 	unsigned char	 a[DH_FLUENT_HASH_LEN], b[DH_FLUENT_HASH_LEN];
-	static const unsigned char abc[] = {	/* BLAKE2b-256("abc") */
-		0xbd, 0xdd, 0x81, 0x3c, 0x63, 0x42, 0x39, 0x72,
-		0x31, 0x71, 0xef, 0x3f, 0xee, 0x98, 0x57, 0x9b,
-		0x94, 0x96, 0x4e, 0x3b, 0xb1, 0xcb, 0x3e, 0x42,
-		0x72, 0x62, 0xc8, 0xc0, 0x68, 0xd5, 0x23, 0x19,
+	char		 m[15];
+	static const unsigned char empty[] = {
+		0xa3, 0x81, 0x7f, 0x04, 0xba, 0x25, 0xa8, 0xe6,
+		0x6d, 0xf6, 0x72, 0x14, 0xc7, 0x55, 0x02, 0x93,
+	};
+	static const unsigned char fifteen[] = {
+		0x54, 0x93, 0xe9, 0x99, 0x33, 0xb0, 0xa8, 0x11,
+		0x7e, 0x08, 0xec, 0x0f, 0x97, 0xcf, 0xc3, 0xd9,
 	};
 
 	(void)state;
-	dh_fluent_hash("abc", 3, a);
-	assert_memory_equal(a, abc, sizeof(abc));
+	for (int i = 0; i < 15; i++)
+		m[i] = (char)i;
+	dh_fluent_hash(m, 0, a);
+	assert_memory_equal(a, empty, sizeof(empty));
+	dh_fluent_hash(m, 15, a);
+	assert_memory_equal(a, fifteen, sizeof(fifteen));
 	dh_fluent_hash("{\"id\":1}", 8, a);
 	dh_fluent_hash("{\"id\": 1}", 9, b);
 	assert_memory_not_equal(a, b, sizeof(a));
@@ -270,6 +322,7 @@ main(void)
 		cmocka_unit_test(members_by_name),
 		cmocka_unit_test(nesting_is_bounded),
 		cmocka_unit_test(skip_follows_strings),
+		cmocka_unit_test(skip_by_blocks_agrees),
 		cmocka_unit_test(page_walk_is_strict),
 		cmocka_unit_test(hash_of_raw_bytes),
 	};
