@@ -3,6 +3,7 @@
 # FLUENT_API_URL is unset) a demo FluentSupport server, all under one
 # directory and on localhost only.
 #   deploy/devstack.sh start | stop | status
+#   deploy/devstack.sh start-db	(MariaDB alone, as start runs it)
 # Environment: DESKHUB_VAR (default ./var), DESKHUB_LISTEN (127.0.0.1:8080),
 # BUILD (build), DESKHUB_DEMO_TICKETS (300), DESKHUB_DB_BUFFER_POOL (256M,
 # the InnoDB buffer pool), and any Deskhub config key,
@@ -283,5 +284,6 @@ case ${1:-} in
 start) do_start ;;
 stop) do_stop ;;
 status) do_status ;;
-*) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
+start-db) start_mariadb ;;
+*) echo "usage: $0 start|stop|status|start-db" >&2; exit 2 ;;
 esac
