@@ -351,9 +351,9 @@ dh_js_skip_bytewise(const char *p, const char *end)
  * The same walk 64 bytes at a time, for an object or array (a ticket of a
  * page).  SSE2 gives a block's masks of quotes, backslashes, openers and
  * closers; the escaped bytes come from the runs of backslashes (an odd
- * run escapes the byte after it); the quotes left open and close strings,
- * so a prefix XOR of them marks the bytes inside strings; the brackets
- * outside strings are counted.  Runs and strings carry into the next
+ * run escapes the byte after it); the quotes not escaped open and close
+ * strings, so a prefix XOR of them marks the bytes inside strings; the
+ * brackets outside strings are counted.  Runs and strings carry into the next
  * block.  Without branches but for the brackets, a few per block.
  */
 #define EVEN_BITS	0x5555555555555555ull
@@ -384,20 +384,23 @@ escaped(uint64_t bs, uint64_t *carry)
 	starts = b & ~(b << 1);
 	/* Adding a run's first bit carries to the byte after the run. */
 	(void)__builtin_add_overflow(b, starts & EVEN_BITS, &even);
-	after_even = even & ~b & ~EVEN_BITS;	/* odd run from an even bit */
+	/* An odd run from an even bit ends before an odd bit. */
+	after_even = even & ~b & ~EVEN_BITS;
 	*carry = __builtin_add_overflow(b, starts & ~EVEN_BITS, &odd) ?
 	    1 : 0;
-	after_odd = odd & ~b & EVEN_BITS;	/* odd run from an odd bit */
+	after_odd = odd & ~b & EVEN_BITS;	/* and the other way */
 	return after_even | after_odd;
 }
 
 static const char *
 skip_blocks(const char *p, const char *end)
 {
-	const __m128i	 quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\');
+	const __m128i	 quote = _mm_set1_epi8('"');
+	const __m128i	 bslash = _mm_set1_epi8('\\');
 	const __m128i	 lower = _mm_set1_epi8(0x20);
 	/* '{' and '[' are 0x7b and 0x5b, '}' and ']' 0x7d and 0x5d. */
-	const __m128i	 opener = _mm_set1_epi8('{'), closer = _mm_set1_epi8('}');
+	const __m128i	 opener = _mm_set1_epi8('{');
+	const __m128i	 closer = _mm_set1_epi8('}');
 	char		 tail[64];
 	uint64_t	 q, bs, open, close, instr, b, esc_in = 0, esc;
 	uint64_t	 carry_str = 0;
