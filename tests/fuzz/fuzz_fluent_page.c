@@ -89,7 +89,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (t.description == NULL || t.title == NULL ||
 			    t.raw == NULL ||
 			    strlen(t.description) > DH_DESC_MAX ||
-			    strlen(t.title) > 255 || strlen(t.hash) != 64 ||
+			    strlen(t.title) > 255 ||
+			    strlen(t.hash) != 2 * DH_FLUENT_HASH_LEN ||
 			    strlen(t.date) != 10 || strlen(t.time) != 8 ||
 			    strlen(t.created_at) != 19)
 				abort();
