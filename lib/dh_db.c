@@ -174,14 +174,54 @@ kind_of(enum enum_field_types t)
 	}
 }
 
+/*
+ * The cells of a result live in a few blocks, each twice the size of the
+ * one before up to CELLS_MAX_BLOCK, instead of one allocation a cell: a
+ * run reads 100,000 stored tickets (300,000 cells) and a page of requests
+ * is 2,000 cells.
+ */
+#define CELLS_FIRST_BLOCK	4096
+#define CELLS_MAX_BLOCK		(256 * 1024)
+
+struct dh_cells {
+	struct dh_cells	*next;
+	size_t		 used, cap;
+	char		 data[];
+};
+
+static char *
+cell_alloc(struct dh_result *r, size_t n)
+{
+	struct dh_cells	*c = r->arena;
+	size_t		 cap;
+
+	if (c == NULL || c->cap - c->used < n) {
+		cap = c == NULL ? CELLS_FIRST_BLOCK : c->cap < CELLS_MAX_BLOCK ?
+		    c->cap * 2 : CELLS_MAX_BLOCK;
+		if (cap < n)
+			cap = n;
+		if ((c = malloc(sizeof(*c) + cap)) == NULL)
+			return NULL;
+		c->next = r->arena;
+		c->used = 0;
+		c->cap = cap;
+		r->arena = c;
+	}
+	c->used += n;
+	return c->data + c->used - n;
+}
+
 void
 dh_result_free(struct dh_result *r)
 {
+	struct dh_cells	*c, *next;
+
 	if (r == NULL)
 		return;
-	if (r->cells != NULL)
-		for (size_t i = 0; i < r->nrows * r->ncols; i++)
-			free(r->cells[i]);
+	for (c = r->arena; c != NULL; c = next) {
+		next = c->next;
+		free(c);
+	}
 	if (r->names != NULL)
 		for (unsigned i = 0; i < r->ncols; i++)
 			free(r->names[i]);
@@ -269,7 +309,7 @@ fetch_all(struct dh_db *db, MYSQL_STMT *st, MYSQL_RES *meta,
 				continue;
 			total += lens[i] + 1;
 			if (total > RESULT_MAX_BYTES ||
-			    (*cell = malloc(lens[i] + 1)) == NULL) {
+			    (*cell = cell_alloc(r, lens[i] + 1)) == NULL) {
 				for (unsigned j = i; j < nc; j++)
 					r->cells[r->nrows * nc + j] = NULL;
 				r->nrows++;

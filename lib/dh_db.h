@@ -75,6 +75,8 @@ enum dh_ckind {
 	DH_C_REAL,
 };
 
+struct dh_cells;
+
 /* A fully fetched result set; cells are NUL-terminated, NULL for SQL NULL. */
 struct dh_result {
 	unsigned	 ncols;
@@ -82,6 +84,7 @@ struct dh_result {
 	char		**names;
 	enum dh_ckind	*kinds;
 	char		**cells;	/* nrows * ncols */
+	struct dh_cells	*arena;		/* where the cells are, or NULL */
 };
 
 /*

@@ -22,7 +22,7 @@ static enum dh_ckind	 kinds[] = { DH_C_INT, DH_C_STR, DH_C_REAL, DH_C_STR };
 static void
 check_same(char **cells, size_t nrows)
 {
-	struct dh_result	 r = { 4, nrows, names, kinds, cells };
+	struct dh_result	 r = { 4, nrows, names, kinds, cells, NULL };
 	struct dh_buf		 b;
 	json_t			*j;
 	char			*want;
@@ -76,7 +76,7 @@ bad_utf8_is_refused(void **state)
 	    "\xf4\x90\x80\x80", "\xff", "a\xe2\x82" };
 	struct dh_buf	 b;
 	char		*cells[4] = { "1", NULL, NULL, NULL };
-	struct dh_result r = { 4, 1, names, kinds, cells };
+	struct dh_result r = { 4, 1, names, kinds, cells, NULL };
 
 	(void)state;
 	for (size_t i = 0; i < DH_ARRAY_LEN(bad); i++) {
