@@ -310,9 +310,6 @@ fetch_all(struct dh_db *db, MYSQL_STMT *st, MYSQL_RES *meta,
 			total += lens[i] + 1;
 			if (total > RESULT_MAX_BYTES ||
 			    (*cell = cell_alloc(r, lens[i] + 1)) == NULL) {
-				for (unsigned j = i; j < nc; j++)
-					r->cells[r->nrows * nc + j] = NULL;
-				r->nrows++;
 				set_err(db, 0, "mysql_stmt_fetch",
 				    "result too large");
 				goto out;
