@@ -20,14 +20,16 @@ enum {
 };
 
 static const char *const sql[Q__MAX] = {
-	[Q_DATABASE] = "SELECT SQL_CACHE (SELECT COUNT(*) FROM ticket_closure), "
+	[Q_DATABASE] = "SELECT SQL_CACHE "
+	    "(SELECT COUNT(*) FROM ticket_closure), "
 	    "(SELECT COUNT(*) FROM freshworks_user_mapping), "
 	    "(SELECT COUNT(*) FROM freshworks_user_mapping "
 	    "WHERE user_id IS NOT NULL), "
 	    "(SELECT COUNT(DISTINCT date) FROM ticket_closure), "
 	    "(SELECT COALESCE(SUM(sync_count), 0) FROM ticket_sync_metadata), "
 	    "(SELECT COUNT(*) FROM ticket_sync_runs WHERE status = 'failed')",
-	[Q_RECENT] = "SELECT SQL_CACHE DATE_FORMAT(r.sync_date, '%Y-%m-%d'), "
+	[Q_RECENT] = "SELECT SQL_CACHE "
+	    "DATE_FORMAT(r.sync_date, '%Y-%m-%d'), "
 	    ISO("COALESCE(r.finished_at, r.started_at)") ", "
 	    "COALESCE(m.sync_count, 0), r.tickets_processed, r.id, r.status, "
 	    "r.forced, r.closures, r.agents, r.error_message, "

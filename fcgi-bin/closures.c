@@ -53,12 +53,14 @@ static const char *const sql[Q__MAX] = {
 	    "WHERE f.ticket_status = 'closed' AND f.closed_by IS NOT NULL "
 	    "AND f.resolved_at >= ? AND f.resolved_at < ? "
 	    "GROUP BY f.closed_by",
-	[Q_FRESH_TOTALS] = "SELECT SQL_CACHE COALESCE(SUM(tickets_closed), 0), "
-	    "COUNT(*), COUNT(DISTINCT freshworks_user_id), "
+	[Q_FRESH_TOTALS] = "SELECT SQL_CACHE "
+	    "COALESCE(SUM(tickets_closed), 0), COUNT(*), "
+	    "COUNT(DISTINCT freshworks_user_id), "
 	    "COALESCE(SUM(IF(date = ?, tickets_closed, 0)), 0) "
 	    "FROM ticket_closure WHERE source = 'freshservice'",
-	[Q_FRESH_DAYS] = "SELECT SQL_CACHE DISTINCT DATE_FORMAT(date, '%Y-%m-%d') "
-	    "FROM ticket_closure WHERE source = 'freshservice' "
+	[Q_FRESH_DAYS] = "SELECT SQL_CACHE DISTINCT "
+	    "DATE_FORMAT(date, '%Y-%m-%d') FROM ticket_closure "
+	    "WHERE source = 'freshservice' "
 	    "AND tickets_closed > 0",
 	[Q_FLUENT_ALL] = "SELECT closed_by, "
 	    "DATE_FORMAT(resolved_at, '%Y-%m-%d %H:%i:%s') "

@@ -33,8 +33,9 @@ static const char *const sql[Q__MAX] = {
 	 * (sql/004_fluent_stats.sql).  Scalar subqueries: a join of derived
 	 * tables cost four times as much here.
 	 */
-	[Q_STATUS] = "SELECT SQL_CACHE id, " ISO("last_sync_at") " AS last_sync_at, "
-	    "last_sync_status, tickets_fetched, tickets_added, "
+	[Q_STATUS] = "SELECT SQL_CACHE id, "
+	    ISO("last_sync_at") " AS last_sync_at, last_sync_status, "
+	    "tickets_fetched, tickets_added, "
 	    "tickets_updated, tickets_skipped, sync_duration_ms, "
 	    "DATE_FORMAT(date_filter, '%Y-%m-%d') AS date_filter, "
 	    "error_message, " ISO("started_at") " AS started_at, "
@@ -43,8 +44,8 @@ static const char *const sql[Q__MAX] = {
 	    "(" BREAKDOWN ") AS breakdown, (" TOTAL ") AS total "
 	    "FROM fluent_sync_status ORDER BY id DESC LIMIT 1",
 	/* Before any sync there is no run row to carry the counts. */
-	[Q_COUNTS] = "SELECT SQL_CACHE (" BREAKDOWN ") AS breakdown, (" TOTAL ") "
-	    "AS total",
+	[Q_COUNTS] = "SELECT SQL_CACHE (" BREAKDOWN ") AS breakdown, "
+	    "(" TOTAL ") AS total",
 	[Q_PING] = "SELECT 1",
 };
 

@@ -98,8 +98,9 @@ enum {
 };
 
 static const char *const sql[Q__MAX] = {
-	[Q_FLUENT_TICKETS] = "SELECT SQL_CACHE f.id, f.fluent_id, f.request_id, "
-	    "f.title, f.ticket_status, f.priority, f.product_name, "
+	[Q_FLUENT_TICKETS] = "SELECT SQL_CACHE f.id, f.fluent_id, "
+	    "f.request_id, f.title, f.ticket_status, f.priority, "
+	    "f.product_name, "
 	    "f.customer_name, f.customer_email, f.agent_id, f.agent_name, "
 	    "DATE_FORMAT(f.created_at_fluent, '%Y-%m-%dT%H:%i:%sZ') "
 	    "AS created_at_fluent, "

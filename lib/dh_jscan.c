@@ -353,8 +353,8 @@ dh_js_skip_bytewise(const char *p, const char *end)
  * closers; the escaped bytes come from the runs of backslashes (an odd
  * run escapes the byte after it); the quotes not escaped open and close
  * strings, so a prefix XOR of them marks the bytes inside strings; the
- * brackets outside strings are counted.  Runs and strings carry into the next
- * block.  Without branches but for the brackets, a few per block.
+ * brackets outside strings are counted.  Runs and strings carry into the
+ * next block.  Without branches but for the brackets, a few per block.
  */
 #define EVEN_BITS	0x5555555555555555ull
 
@@ -411,7 +411,7 @@ skip_blocks(const char *p, const char *end)
 		const char	*blk = p + off;
 
 		if (len - off < 64) {
-			/* The last bytes, padded with bytes that mean nothing. */
+			/* The last bytes, padded with blanks. */
 			memset(tail, ' ', sizeof(tail));
 			memcpy(tail, blk, len - off);
 			blk = tail;

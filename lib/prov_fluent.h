@@ -141,7 +141,7 @@ int	 dh_fluent_page_url(const char *base, long page, long per_page,
 int	 dh_fluent_parse_page(const char *body, size_t len,
 	    struct dh_fluent_page *, char *err, size_t errlen);
 
-/* Free what a page holds (the tree and the text it owns). */
+/* Free what a page holds (its spans and the text it owns). */
 void	 dh_fluent_page_release(struct dh_fluent_page *);
 
 /*
