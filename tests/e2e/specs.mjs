@@ -108,7 +108,22 @@ async function clickSync(page) {
   await page.click('#fluent-sync-btn');
 }
 
-function minutesAgo(m) { return new Date(Date.now() - m * 60000).toISOString().replace(/\.\d+Z$/, 'Z'); }
+function secondsAgo(n) { return new Date(Date.now() - n * 1000).toISOString().replace(/\.\d+Z$/, 'Z'); }
+
+// Seconds since midnight in zone tz.
+function clockIn(tz) {
+  const [h, m, s] = new Intl.DateTimeFormat('en-GB', { timeZone: tz, hourCycle: 'h23', hour: '2-digit',
+    minute: '2-digit', second: '2-digit' }).format(new Date()).split(':').map(Number);
+  return h * 3600 + m * 60 + s;
+}
+
+// Tickets closed a few seconds ago belong to the business day of now,
+// unless that day began less than a minute ago: wait that minute out.
+async function clearOfMidnight() {
+  const tz = (await apiGet('/api/tickets/closures/period?period=today')).data.timezone;
+  const since = clockIn(tz);
+  if (since < 60) await new Promise((r) => setTimeout(r, (61 - since) * 1000));
+}
 
 // --- the cases ----------------------------------------------------------------
 export const cases = [];
@@ -360,14 +375,15 @@ test('closures chart and top closer for a known day', async (ctx) => {
       { id: a2, first_name: 'Grace', last_name: 'Lee', email: 'grace@example.test', active: true },
     ],
   });
-  const closed = (id, agent, mins) => ({
+  await clearOfMidnight();
+  const closed = (id, agent, secs) => ({
     id, status: 5, responder_id: agent, group_id: 14000012345, subject: 'Closed ' + id,
-    created_at: minutesAgo(mins + 30), updated_at: minutesAgo(mins),
-    stats: { resolved_at: minutesAgo(mins), closed_at: minutesAgo(mins) },
+    created_at: secondsAgo(secs + 30), updated_at: secondsAgo(secs),
+    stats: { resolved_at: secondsAgo(secs), closed_at: secondsAgo(secs) },
   });
   await fresh('tickets', {
     tickets: [closed(9001, a1, 5), closed(9002, a1, 6), closed(9003, a1, 7), closed(9004, a2, 8),
-      { id: 9005, status: 2, responder_id: a2, group_id: 14000012345, created_at: minutesAgo(20), updated_at: minutesAgo(3) }],
+      { id: 9005, status: 2, responder_id: a2, group_id: 14000012345, created_at: secondsAgo(20), updated_at: secondsAgo(3) }],
   });
   const page = await newPage(ctx);
   await login(page);
