@@ -341,25 +341,28 @@ out:
 	return rc;
 }
 
+/*
+ * Prepare s if need be, bind args and execute it.  *b is the parameter
+ * array the statement points to, for the caller to free once done.
+ */
 static int
-exec_once(struct dh_db *db, struct dh_stmt *s, const struct dh_val *args,
-    size_t nargs, struct dh_result **res, unsigned long long *affected)
+run(struct dh_db *db, struct dh_stmt *s, const struct dh_val *args,
+    size_t nargs, MYSQL_BIND **bp)
 {
-	MYSQL_BIND	*b = NULL;
-	MYSQL_RES	*meta = NULL;
+	MYSQL_BIND	*b;
 	int		 rc;
 
+	*bp = NULL;
 	if ((rc = dh_db_ensure(db)) != DH_DB_OK)
 		return rc;
 	if ((rc = prepare(db, s)) != DH_DB_OK)
 		return rc;
-	rc = DH_DB_ERR;
 	if (mysql_stmt_param_count(s->st) != nargs) {
 		set_err(db, 0, "dh_db_exec", "parameter count mismatch");
 		return DH_DB_ERR;
 	}
 	if (nargs > 0) {
-		if ((b = calloc(nargs, sizeof(*b))) == NULL)
+		if ((b = *bp = calloc(nargs, sizeof(*b))) == NULL)
 			return DH_DB_ERR;
 		for (size_t i = 0; i < nargs; i++) {
 			switch (args[i].t) {
@@ -384,15 +387,27 @@ exec_once(struct dh_db *db, struct dh_stmt *s, const struct dh_val *args,
 		if (mysql_stmt_bind_param(s->st, b) != 0) {
 			set_err(db, mysql_stmt_errno(s->st),
 			    "mysql_stmt_bind_param", mysql_stmt_error(s->st));
-			goto out;
+			return DH_DB_ERR;
 		}
 	}
 	if (mysql_stmt_execute(s->st) != 0) {
 		set_err(db, mysql_stmt_errno(s->st), "mysql_stmt_execute",
 		    mysql_stmt_error(s->st));
-		rc = is_down(db->errnum) ? DH_DB_DOWN : DH_DB_ERR;
-		goto out;
+		return is_down(db->errnum) ? DH_DB_DOWN : DH_DB_ERR;
 	}
+	return DH_DB_OK;
+}
+
+static int
+exec_once(struct dh_db *db, struct dh_stmt *s, const struct dh_val *args,
+    size_t nargs, struct dh_result **res, unsigned long long *affected)
+{
+	MYSQL_BIND	*b = NULL;
+	MYSQL_RES	*meta = NULL;
+	int		 rc;
+
+	if ((rc = run(db, s, args, nargs, &b)) != DH_DB_OK)
+		goto out;
 	if (affected != NULL)
 		*affected = mysql_stmt_affected_rows(s->st);
 	meta = mysql_stmt_result_metadata(s->st);
@@ -404,12 +419,97 @@ exec_once(struct dh_db *db, struct dh_stmt *s, const struct dh_val *args,
 			*res = tmp;
 		else
 			dh_result_free(tmp);
-	} else
-		rc = DH_DB_OK;
+	}
 out:
 	if (meta != NULL)
 		mysql_free_result(meta);
 	free(b);
+	return rc;
+}
+
+/* The rows of s handed to fn one by one; *rows counts them. */
+static int
+each_once(struct dh_db *db, struct dh_stmt *s, const struct dh_val *args,
+    size_t nargs, struct dh_col *cols, size_t ncols,
+    int (*fn)(void *, const struct dh_col *), void *arg, size_t *rows)
+{
+	MYSQL_BIND	*b = NULL, *rb = NULL;
+	int		 rc, frc;
+
+	if ((rc = run(db, s, args, nargs, &b)) != DH_DB_OK)
+		goto out;
+	rc = DH_DB_ERR;
+	if (mysql_stmt_field_count(s->st) != ncols) {
+		set_err(db, 0, "dh_db_each", "column count mismatch");
+		goto out;
+	}
+	if ((rb = calloc(ncols, sizeof(*rb))) == NULL)
+		goto out;
+	for (size_t i = 0; i < ncols; i++) {
+		if (cols[i].is_int) {
+			rb[i].buffer_type = MYSQL_TYPE_LONGLONG;
+			rb[i].buffer = &cols[i].i;
+		} else {
+			rb[i].buffer_type = MYSQL_TYPE_BLOB;
+			rb[i].buffer = cols[i].buf;
+			rb[i].buffer_length = cols[i].cap;
+		}
+		rb[i].length = &cols[i].len;
+		rb[i].is_null = &cols[i].null;
+		rb[i].error = &cols[i].trunc;
+	}
+	if (mysql_stmt_bind_result(s->st, rb) != 0) {
+		set_err(db, mysql_stmt_errno(s->st), "mysql_stmt_bind_result",
+		    mysql_stmt_error(s->st));
+		goto out;
+	}
+	/* Unbuffered: each row is read from the server as it is asked for. */
+	while ((frc = mysql_stmt_fetch(s->st)) == 0 ||
+	    frc == MYSQL_DATA_TRUNCATED) {
+		(*rows)++;
+		if (fn(arg, cols) == -1) {
+			set_err(db, 0, "dh_db_each", "stopped by the reader");
+			goto out;
+		}
+	}
+	if (frc != MYSQL_NO_DATA) {
+		set_err(db, mysql_stmt_errno(s->st), "mysql_stmt_fetch",
+		    mysql_stmt_error(s->st));
+		rc = is_down(db->errnum) ? DH_DB_DOWN : DH_DB_ERR;
+		goto out;
+	}
+	rc = DH_DB_OK;
+out:
+	/* Whatever was not read is dropped, so the connection can go on. */
+	if (s->st != NULL)
+		mysql_stmt_free_result(s->st);
+	free(rb);
+	free(b);
+	return rc;
+}
+
+int
+dh_db_each(struct dh_db *db, struct dh_stmt *s, const struct dh_val *args,
+    size_t nargs, struct dh_col *cols, size_t ncols,
+    int (*fn)(void *, const struct dh_col *), void *arg)
+{
+	size_t	 rows = 0;
+	int	 rc, tx = db->in_tx;
+
+	rc = each_once(db, s, args, nargs, cols, ncols, fn, arg, &rows);
+	if (rc == DH_DB_DOWN || (rc == DH_DB_ERR && is_down(db->errnum))) {
+		dh_warn("database connection lost: %s", db->err);
+		disconnect(db);
+		rc = DH_DB_DOWN;
+		/* Again only when no row was handed over yet. */
+		if (!tx && rows == 0)
+			rc = each_once(db, s, args, nargs, cols, ncols, fn,
+			    arg, &rows);
+		if (rc == DH_DB_ERR && is_down(db->errnum))
+			rc = DH_DB_DOWN;
+	}
+	if (rc != DH_DB_OK)
+		dh_debug("%s", db->err);
 	return rc;
 }
 

@@ -109,6 +109,31 @@ int	 dh_db_exec(struct dh_db *, unsigned q, const struct dh_val *,
 /* Same for a caller-owned statement (for generated batch statements). */
 int	 dh_db_stmt(struct dh_db *, struct dh_stmt *, const struct dh_val *,
 	    size_t nargs, struct dh_result **res, unsigned long long *affected);
+/*
+ * One column of a row read by dh_db_each: a 64-bit integer into i, or
+ * bytes into buf[0..cap) (len tells how many; a longer value sets trunc
+ * and is cut).  null is set for SQL NULL.
+ */
+struct dh_col {
+	int		 is_int;
+	long long	 i;
+	char		*buf;
+	unsigned long	 cap;
+	unsigned long	 len;
+	my_bool		 null;
+	my_bool		 trunc;
+};
+
+/*
+ * Execute s and hand each row to fn as it comes from the server, read
+ * into cols[0..ncols): nothing is kept, so a read of many rows takes no
+ * memory beyond one row.  fn returns 0, or -1 to stop (DH_DB_ERR).  It
+ * must not use db.  A lost connection is retried as dh_db_stmt does,
+ * but only when no row was handed over yet.
+ */
+int	 dh_db_each(struct dh_db *, struct dh_stmt *, const struct dh_val *,
+	    size_t nargs, struct dh_col *cols, size_t ncols,
+	    int (*fn)(void *, const struct dh_col *), void *arg);
 /* Release a caller-owned statement. */
 void	 dh_stmt_release(struct dh_stmt *);
 

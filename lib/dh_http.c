@@ -518,6 +518,27 @@ dh_http_finish(struct dh_http *h, size_t slot, const char *user,
 	return get_from(h, j->url, user, pass, j->c.r, 1, err, errlen);
 }
 
+int
+dh_http_ready(struct dh_http *h, size_t slot, int wait_ms)
+{
+	if (slot >= DH_HTTP_MAX_PARALLEL ||
+	    h->job[slot].state != DH_JOB_RUNNING)
+		return 1;
+	drive(h, 0);
+	if (h->job[slot].state == DH_JOB_RUNNING && wait_ms > 0) {
+		curl_multi_poll(h->multi, NULL, 0, wait_ms, NULL);
+		drive(h, 0);
+	}
+	return h->job[slot].state != DH_JOB_RUNNING;
+}
+
+void
+dh_http_wakeup(struct dh_http *h)
+{
+	if (h->multi != NULL)
+		curl_multi_wakeup(h->multi);
+}
+
 void
 dh_http_cancel(struct dh_http *h)
 {

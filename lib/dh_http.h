@@ -105,6 +105,16 @@ int	 dh_http_start(struct dh_http *, size_t slot, const char *url,
 	    char *err, size_t errlen);
 
 /*
+ * Let the transfers progress for up to wait_ms, or until
+ * dh_http_wakeup: 1 once the transfer in slot has ended (dh_http_finish
+ * then does not wait for it, unless it retries), 0 while it runs.
+ */
+int	 dh_http_ready(struct dh_http *, size_t slot, int wait_ms);
+
+/* End the wait of dh_http_ready at once; safe from any thread. */
+void	 dh_http_wakeup(struct dh_http *);
+
+/*
  * Wait for the transfer in slot.  What did not simply succeed is retried
  * as dh_http_get does, once the other transfers have ended (a timeout is
  * not retried).  The classification, with the slot's resp as the answer.

@@ -913,6 +913,18 @@ dh_fluent_page_finish(struct dh_fluent *f, size_t slot, long page,
 	return take_page(page, &f->resp[slot], p, err, errlen);
 }
 
+int
+dh_fluent_page_ready(struct dh_fluent *f, size_t slot, int wait_ms)
+{
+	return dh_http_ready(&f->http, slot, wait_ms);
+}
+
+void
+dh_fluent_wakeup(struct dh_fluent *f)
+{
+	dh_http_wakeup(&f->http);
+}
+
 void
 dh_fluent_cancel(struct dh_fluent *f)
 {

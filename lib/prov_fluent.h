@@ -159,6 +159,13 @@ enum dh_prov_rc dh_fluent_page_start(struct dh_fluent *, size_t slot,
 enum dh_prov_rc dh_fluent_page_finish(struct dh_fluent *, size_t slot,
 	    long page, struct dh_fluent_page *p, char *err, size_t errlen);
 
+/*
+ * Let the pages on their way progress for up to wait_ms, or until
+ * dh_fluent_wakeup (from any thread): 1 once the page in slot is in.
+ */
+int	 dh_fluent_page_ready(struct dh_fluent *, size_t slot, int wait_ms);
+void	 dh_fluent_wakeup(struct dh_fluent *);
+
 /* Drop the pages still on their way. */
 void	 dh_fluent_cancel(struct dh_fluent *);
 

@@ -11,13 +11,13 @@
  * The lease, the progress and the run's record use the caller's
  * connection, with autocommit, so they are seen while the run goes on.
  */
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-#include <sodium.h>
 
 #include "dh_log.h"
 #include "dh_tz.h"
@@ -28,6 +28,9 @@
 
 #define LOCK_NAME	"fluent"
 #define MAX_PAGES	100000
+/* Pages held while the stored tickets are read, at most. */
+#define HOLD_PAGES	128
+#define HOLD_BYTES	(16u * 1024 * 1024)
 
 enum {
 	Q_REAP,
@@ -65,10 +68,11 @@ static struct dh_stmt	 q[Q__MAX] = {
 	    "WHERE run_id <> ?", NULL, 0 },
 	[Q_PROGRESS] = { "UPDATE fluent_sync_status SET pages_fetched = ?, "
 	    "tickets_fetched = ?, tickets_total = ? WHERE id = ?", NULL, 0 },
-	[Q_KNOWN] = { "SELECT fluent_id, content_hash, "
+	/* A hash of another length than ours (an older release's) is read
+	 * as such and never matches. */
+	[Q_KNOWN] = { "SELECT fluent_id, UNHEX(content_hash), "
 	    "TIMESTAMPDIFF(SECOND, '1970-01-01', created_at_fluent) "
-	    "FROM fluent_tickets "
-	    "WHERE fluent_id > ? ORDER BY fluent_id LIMIT 20000", NULL, 0 },
+	    "FROM fluent_tickets", NULL, 0 },
 };
 
 /*
@@ -436,46 +440,34 @@ id_has(const struct id_set *s, long long id)
 	return s->t != NULL && *id_slot(s->t, s->cap, id) != 0;
 }
 
-/* Read every stored ticket's hash, id and creation, 20,000 at a time. */
+static int
+known_row(void *arg, const struct dh_col *c)
+{
+	struct known_set	*k = arg;
+
+	if (id_add(&k->stored, c[0].i) == -1)
+		return -1;
+	/* A hash that is not ours never matches: skip it. */
+	if (c[1].null || c[1].trunc || c[1].len != DH_FLUENT_HASH_LEN)
+		return 0;
+	return hash_add(k, (const unsigned char *)c[1].buf, c[0].i, c[2].i);
+}
+
+/*
+ * Read every stored ticket's id, hash and creation, streamed from the
+ * covering index (the tables take what they hold, one row at a time).
+ */
 static int
 known_load(struct dh_db *db, struct known_set *k)
 {
-	struct dh_result	*r = NULL;
-	unsigned char		 hash[DH_FLUENT_HASH_LEN];
-	long long		 after = 0;
-	const char		*h;
-	int			 rc;
+	char		 hash[64];
+	struct dh_col	 c[3] = {
+		{ .is_int = 1 },
+		{ .buf = hash, .cap = sizeof(hash) },
+		{ .is_int = 1 },
+	};
 
-	for (;;) {
-		struct dh_val	 a[] = { DH_VINT(after) };
-
-		if ((rc = dh_db_stmt(db, &q[Q_KNOWN], a, 1, &r,
-		    NULL)) != DH_DB_OK)
-			return rc;
-		if (r == NULL || r->nrows == 0)
-			break;
-		for (size_t i = 0; i < r->nrows; i++) {
-			after = dh_res_int(r, i, 0, 0);
-			if (id_add(&k->stored, after) == -1) {
-				dh_result_free(r);
-				return DH_DB_ERR;
-			}
-			h = dh_res_get(r, i, 1);
-			/* A hash that is not ours never matches: skip it. */
-			if (h == NULL || sodium_hex2bin(hash, sizeof(hash), h,
-			    strlen(h), NULL, NULL, NULL) != 0)
-				continue;
-			if (hash_add(k, hash, after,
-			    dh_res_int(r, i, 2, 0)) == -1) {
-				dh_result_free(r);
-				return DH_DB_ERR;
-			}
-		}
-		dh_result_free(r);
-		r = NULL;
-	}
-	dh_result_free(r);
-	return DH_DB_OK;
+	return dh_db_each(db, &q[Q_KNOWN], NULL, 0, c, 3, known_row, k);
 }
 
 static enum dh_sync_rc
@@ -627,10 +619,47 @@ struct fetch_state {
 	char		 site_tz[128];
 	char		 biz_tz[128];
 	const char	*filter;
+	int64_t		 day0;		/* the filter day's first second */
+	int		 has_day0;
 	long long	 total;
 	int64_t		 reported_ms;	/* last progress written */
 	int		 done;
 };
+
+/* Set the first second of the filter's day in the business timezone. */
+static void
+filter_day0(struct fetch_state *st)
+{
+	struct dh_wall	 w;
+
+	memset(&w, 0, sizeof(w));
+	st->has_day0 = sscanf(st->filter, "%4d-%2d-%2d", &w.year, &w.month,
+	    &w.day) == 3;
+	if (st->has_day0)
+		st->day0 = dh_tz_from_local(st->biz_tz, &w);
+}
+
+/*
+ * Whether a stored ticket created at utc is older than the filter: its
+ * date in the business timezone is before the filter's.  Every second
+ * before day0 is on an earlier date, and from 2 hours past it on no
+ * zone's clock is back on one (a DST change moves it an hour at most):
+ * only the seconds between are converted.
+ */
+static int
+older_than_filter(const struct fetch_state *st, int64_t utc)
+{
+	struct dh_wall	 w;
+	char		 date[11];
+
+	if (st->has_day0 && utc < st->day0)
+		return 1;
+	if (st->has_day0 && utc >= st->day0 + 2 * 3600)
+		return 0;
+	dh_tz_to_local(st->biz_tz, utc, &w);
+	dh_wall_date(&w, date);
+	return strcmp(date, st->filter) < 0;
+}
 
 /*
  * Whether a ticket is met for the first time in this run (then counted as
@@ -708,14 +737,14 @@ save(struct dh_db *w, struct dh_sync_result *res, const struct known_set *k,
  */
 static enum dh_sync_rc
 process_page(struct dh_db *db, struct dh_sync_result *res,
-    struct fetch_state *st, long page, struct dh_fluent_page *pg, char *err,
+    struct fetch_state *st, long page, struct dh_fluent_page *pg,
+    const unsigned char (*pre)[DH_FLUENT_HASH_LEN], char *err,
     size_t errlen)
 {
 	struct dh_fluent_ticket	*t = NULL;
 	const struct hash_ent	*he;
-	struct dh_wall		 w;
 	unsigned char		 h[DH_FLUENT_HASH_LEN];
-	char			 merr[256], date[11];
+	char			 merr[256];
 	const char		*raw;
 	enum dh_sync_rc		 rc = DH_SYNC_OK;
 	size_t			 n = pg->n, kept = 0;
@@ -734,12 +763,13 @@ process_page(struct dh_db *db, struct dh_sync_result *res,
 	}
 	for (size_t i = 0; i < n; i++) {
 		raw = pg->text + pg->span[i].off;
-		dh_fluent_hash(raw, pg->span[i].len, h);
+		if (pre != NULL)
+			memcpy(h, pre[i], sizeof(h));
+		else
+			dh_fluent_hash(raw, pg->span[i].len, h);
 		if ((he = hash_find(&st->known, h)) != NULL) {
 			/* The stored bytes exactly: unchanged. */
-			dh_tz_to_local(st->biz_tz, he->created, &w);
-			dh_wall_date(&w, date);
-			if (strcmp(date, st->filter) < 0) {
+			if (older_than_filter(st, he->created)) {
 				st->done = 1;
 				continue;
 			}
@@ -811,25 +841,128 @@ fill_window(struct dh_fluent *f, const struct dh_config *cfg, long width,
 }
 
 /*
+ * The stored tickets are read by a thread of their own, on the caller's
+ * connection, while the first pages download: nothing else uses that
+ * connection or the known tables until the thread is joined.
+ */
+struct loader {
+	pthread_t	 th;
+	struct dh_db	*db;
+	struct known_set *k;
+	struct dh_fluent *f;		/* woken when done */
+	int		 rc;
+	int		 running;
+	atomic_int	 finished;
+};
+
+static void *
+loader_main(void *arg)
+{
+	struct loader	*l = arg;
+
+	l->rc = known_load(l->db, l->k);
+	atomic_store(&l->finished, 1);
+	dh_fluent_wakeup(l->f);
+	return NULL;
+}
+
+static void
+loader_start(struct loader *l, struct dh_db *db, struct known_set *k,
+    struct dh_fluent *f)
+{
+	memset(l, 0, sizeof(*l));
+	l->db = db;
+	l->k = k;
+	l->f = f;
+	atomic_init(&l->finished, 0);
+	if (pthread_create(&l->th, NULL, loader_main, l) == 0)
+		l->running = 1;
+	else
+		loader_main(l);		/* no thread: read them now */
+}
+
+static int
+loader_join(struct loader *l)
+{
+	if (l->running) {
+		pthread_join(l->th, NULL);
+		l->running = 0;
+	}
+	return l->rc;
+}
+
+/* A page downloaded while the stored tickets load, with its hashes. */
+struct held {
+	struct dh_fluent_page	 pg;
+	unsigned char		(*hash)[DH_FLUENT_HASH_LEN];
+};
+
+static void
+held_release(struct held *h)
+{
+	dh_fluent_page_release(&h->pg);
+	free(h->hash);
+	h->hash = NULL;
+}
+
+/*
+ * Hash a held page's tickets; 1 when the page ends the fetch (empty, or
+ * its last ticket is older than the filter, so the pages after it are
+ * not needed), 0 when not, -1 when out of memory.  A ticket that does
+ * not map is left for process_page to report.
+ */
+static int
+held_prepare(struct held *h, const struct fetch_state *st)
+{
+	struct dh_fluent_ticket	 t;
+	const struct dh_fluent_span *sp;
+	char			 merr[256];
+	int			 end;
+
+	if (h->pg.n == 0)
+		return 1;
+	if ((h->hash = calloc(h->pg.n, sizeof(*h->hash))) == NULL)
+		return -1;
+	for (size_t i = 0; i < h->pg.n; i++)
+		dh_fluent_hash(h->pg.text + h->pg.span[i].off,
+		    h->pg.span[i].len, h->hash[i]);
+	sp = &h->pg.span[h->pg.n - 1];
+	memset(&t, 0, sizeof(t));
+	if (dh_fluent_map_text(h->pg.text + sp->off, sp->len, st->site_tz,
+	    st->biz_tz, &t, merr, sizeof(merr)) == -1)
+		return 1;
+	end = strcmp(t.date, st->filter) < 0;
+	dh_fluent_ticket_release(&t);
+	return end;
+}
+
+/*
  * Fetch pages newest first, save the tickets created on or after the
  * filter, and stop at the first page that reaches past it.  Page 1 comes
  * alone (it says how many pages there are); after it FLUENT_CONCURRENCY
  * pages are on their way at any time: each page is processed, in order,
- * while the next ones download.
+ * while the next ones download.  Until the stored tickets are read, the
+ * pages that arrive are held and hashed (HOLD_PAGES and HOLD_BYTES at
+ * most, and none past the page that reaches past the filter), so that a
+ * re-sync does not wait for its database first and its provider next.
  */
 static enum dh_sync_rc
 fetch(struct dh_db *db, struct dh_db *w, const struct dh_config *cfg,
     struct dh_fluent *f, const char *filter, struct dh_sync_result *res,
     char *err, size_t errlen)
 {
+	struct held		*held = NULL;
 	struct dh_fluent_page	 pg;
 	struct fetch_state	 st;
+	struct loader		 ld;
 	enum dh_prov_rc		 pr, tzr;
 	enum dh_sync_rc		 rc = DH_SYNC_OK;
 	long			 next = 1, done = 1, last = -1, width;
-	int			 dbrc;
+	size_t			 nheld = 0, used = 0, bytes = 0;
+	int			 dbrc, prep;
 
 	memset(&st, 0, sizeof(st));
+	memset(&ld, 0, sizeof(ld));
 	st.w = w;
 	st.filter = filter;
 	st.total = -1;
@@ -842,18 +975,6 @@ fetch(struct dh_db *db, struct dh_db *w, const struct dh_config *cfg,
 	    errlen);
 	if (tzr == DH_PROV_AUTH || tzr == DH_PROV_UNREACHABLE)
 		return prov_rc(tzr);
-	/* Page 1 downloads while the stored tickets are read. */
-	if ((pr = fill_window(f, cfg, width, done, last, &next, err,
-	    errlen)) != DH_PROV_OK) {
-		rc = prov_rc(pr);
-		goto out;
-	}
-	if ((dbrc = known_load(db, &st.known)) != DH_DB_OK) {
-		snprintf(err, errlen, "reading the stored tickets: %s",
-		    db->err[0] ? db->err : "out of memory");
-		rc = db_rc(dbrc);
-		goto out;
-	}
 	if (tzr != DH_PROV_OK) {
 		dh_warn("site timezone unknown (%s), reading local times as "
 		    "UTC", err);
@@ -861,8 +982,66 @@ fetch(struct dh_db *db, struct dh_db *w, const struct dh_config *cfg,
 	}
 	dh_strlcpy(st.biz_tz, cfg->timezone[0] != '\0' ? cfg->timezone :
 	    st.site_tz, sizeof(st.biz_tz));
+	filter_day0(&st);
 	dh_info("run %lld: site timezone %s, business timezone %s, "
 	    "filter %s", res->run_id, st.site_tz, st.biz_tz, filter);
+	if ((pr = fill_window(f, cfg, width, done, last, &next, err,
+	    errlen)) != DH_PROV_OK)
+		return prov_rc(pr);
+	if ((held = calloc(HOLD_PAGES, sizeof(*held))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return DH_SYNC_DB;
+	}
+	loader_start(&ld, db, &st.known, f);
+
+	/* Download ahead while the stored tickets load. */
+	while (ld.running && !atomic_load(&ld.finished) &&
+	    nheld < HOLD_PAGES && bytes < HOLD_BYTES) {
+		if ((pr = fill_window(f, cfg, width, done, last, &next, err,
+		    errlen)) != DH_PROV_OK) {
+			rc = prov_rc(pr);
+			goto out;
+		}
+		if (done >= next)
+			break;		/* past the last page */
+		/* Waits no longer than the stored tickets take. */
+		if (!dh_fluent_page_ready(f, (size_t)(done % width), 1000))
+			continue;
+		pr = dh_fluent_page_finish(f, (size_t)(done % width), done,
+		    &held[nheld].pg, err, errlen);
+		if (pr != DH_PROV_OK) {
+			rc = prov_rc(pr);
+			goto out;
+		}
+		if (held[nheld].pg.last_page >= 0)
+			last = (long)held[nheld].pg.last_page;
+		if (held[nheld].pg.n > 0)
+			bytes += held[nheld].pg.span[held[nheld].pg.n - 1].off +
+			    held[nheld].pg.span[held[nheld].pg.n - 1].len;
+		prep = held_prepare(&held[nheld++], &st);
+		done++;
+		if (prep == -1) {
+			snprintf(err, errlen, "out of memory");
+			rc = DH_SYNC_DB;
+			goto out;
+		}
+		if (prep == 1 || (last >= 0 && done > last))
+			break;
+	}
+	if ((dbrc = loader_join(&ld)) != DH_DB_OK) {
+		snprintf(err, errlen, "reading the stored tickets: %s",
+		    db->err[0] ? db->err : "out of memory");
+		rc = db_rc(dbrc);
+		goto out;
+	}
+	for (; used < nheld && !st.done; used++) {
+		rc = process_page(db, res, &st, (long)used + 1, &held[used].pg,
+		    (const unsigned char (*)[DH_FLUENT_HASH_LEN])
+		    held[used].hash, err, errlen);
+		held_release(&held[used]);
+		if (rc != DH_SYNC_OK)
+			goto out;
+	}
 
 	while (!st.done && done <= MAX_PAGES) {
 		if ((pr = fill_window(f, cfg, width, done, last, &next, err,
@@ -880,13 +1059,17 @@ fetch(struct dh_db *db, struct dh_db *w, const struct dh_config *cfg,
 		}
 		if (pg.last_page >= 0)
 			last = (long)pg.last_page;
-		rc = process_page(db, res, &st, done, &pg, err, errlen);
+		rc = process_page(db, res, &st, done, &pg, NULL, err, errlen);
 		dh_fluent_page_release(&pg);
 		if (rc != DH_SYNC_OK)
 			goto out;
 		done++;
 	}
 out:
+	loader_join(&ld);
+	for (; used < nheld; used++)
+		held_release(&held[used]);
+	free(held);
 	/* Pages fetched ahead of the end are dropped. */
 	dh_fluent_cancel(f);
 	known_free(&st.known);

@@ -220,33 +220,79 @@ def insert_cols(table):
                "LIKE '%%GENERATED%%' ORDER BY ordinal_position" % table).split()
 
 
+class BulkLimit:
+    """The rows of tables dumped once, and LOAD DATA of all of them into
+    empty scratch copies (same columns and indexes), timed as often as
+    asked, so that the limit can be measured next to each run it bounds."""
+
+    def __init__(self, tables):
+        os.makedirs(DUMP, exist_ok=True)
+        self.tables = tables
+        self.loads = []
+        self.nrows = 0
+        self.nbytes = 0
+        for t in tables:
+            cols = ", ".join("`%s`" % c for c in insert_cols(t))
+            path = os.path.join(DUMP, t + ".tsv")
+            if os.path.exists(path):
+                os.unlink(path)
+            sql("SELECT %s INTO OUTFILE '%s' FROM `%s`" % (cols, path, t))
+            self.nbytes += os.path.getsize(path)
+            self.nrows += int(sql("SELECT COUNT(*) FROM `%s`" % t))
+            sql("DROP TABLE IF EXISTS bench_%s; CREATE TABLE bench_%s LIKE %s"
+                % (t, t, t))
+            self.loads.append("LOAD DATA INFILE '%s' INTO TABLE bench_%s (%s)"
+                              % (path, t, cols))
+
+    def once(self):
+        sql("; ".join("TRUNCATE TABLE bench_%s" % t for t in self.tables))
+        return sql_timed("; ".join(self.loads))
+
+    def close(self):
+        sql("; ".join("DROP TABLE IF EXISTS bench_%s" % t for t in self.tables))
+        for t in self.tables:
+            path = os.path.join(DUMP, t + ".tsv")
+            if os.path.exists(path):
+                os.unlink(path)
+
+
 def bulk_limit(tables, runs):
-    """Dump the rows of tables and time LOAD DATA of all of them into empty
-    scratch copies (same columns and indexes), median of runs."""
-    os.makedirs(DUMP, exist_ok=True)
-    loads = []
-    nrows = 0
-    nbytes = 0
-    for t in tables:
-        cols = ", ".join("`%s`" % c for c in insert_cols(t))
-        path = os.path.join(DUMP, t + ".tsv")
-        if os.path.exists(path):
-            os.unlink(path)
-        sql("SELECT %s INTO OUTFILE '%s' FROM `%s`" % (cols, path, t))
-        nbytes += os.path.getsize(path)
-        nrows += int(sql("SELECT COUNT(*) FROM `%s`" % t))
-        sql("DROP TABLE IF EXISTS bench_%s; CREATE TABLE bench_%s LIKE %s"
-            % (t, t, t))
-        loads.append("LOAD DATA INFILE '%s' INTO TABLE bench_%s (%s)"
-                     % (path, t, cols))
-    times = []
-    for _ in range(runs):
-        sql("; ".join("TRUNCATE TABLE bench_%s" % t for t in tables))
-        times.append(sql_timed("; ".join(loads)))
-    sql("; ".join("DROP TABLE bench_%s" % t for t in tables))
-    for t in tables:
-        os.unlink(os.path.join(DUMP, t + ".tsv"))
-    return med(times), nrows, nbytes
+    """LOAD DATA of the rows of tables, median of runs back to back."""
+    b = BulkLimit(tables)
+    try:
+        times = [b.once() for _ in range(runs)]
+    finally:
+        b.close()
+    return med(times), b.nrows, b.nbytes
+
+
+def busy_share(secs):
+    """The share of this machine's CPU time (steal left out: that is the
+    neighbours') not idle over secs."""
+    def snap():
+        with open("/proc/stat") as f:
+            v = [int(x) for x in f.readline().split()[1:]]
+        steal = v[7] if len(v) > 7 else 0
+        return v[3], sum(v[:8]) - steal
+    i0, t0 = snap()
+    time.sleep(secs)
+    i1, t1 = snap()
+    return 1.0 - (i1 - i0) / max(1, t1 - t0)
+
+
+SETTLED = []
+
+
+def settle(limit=30.0):
+    """Wait for a quiet machine before a timed run: the page cache written
+    back and the CPUs at least 90% idle over half a second.  After a big
+    write MariaDB purges and the kernel writes back for seconds; a run
+    timed then measures that too.  At most limit seconds."""
+    t0 = time.monotonic()
+    subprocess.run(["sync"], timeout=300)
+    while time.monotonic() - t0 < limit and busy_share(0.5) > 0.10:
+        pass
+    SETTLED.append(time.monotonic() - t0)
 
 
 # -------------------------------------------------------------------- sync
@@ -296,36 +342,55 @@ def bench_sync(n):
     pages = math.ceil(n / PER_PAGE)
     urls = [fluent_url(p) for p in range(1, pages + 1)]
     warm_fluent()
-    dl = []
-    for _ in range(RUNS):
+
+    def download():
         secs, ok = curl_many(urls, CONC, *FLUENT_AUTH)
         if ok != pages:
             raise RuntimeError("download: %d of %d pages answered 200" % (ok, pages))
-        dl.append(secs)
+        return secs
+
+    settle()
+    dl = [download() for _ in range(RUNS)]
     log("sync %d: download limit %.2f s (%s)" % (n, med(dl), ", ".join("%.2f" % x for x in dl)))
 
-    full, full_mem = [], []
-    for i in range(RUNS):
-        reset_db()
-        secs, hwm, _ = one_sync({"ticketsFetched": n, "ticketsAdded": n})
-        full.append(secs)
-        full_mem.append(hwm)
-        log("sync %d: full sync %.2f s, sync worker peak %s" % (n, secs, mib(hwm)))
+    # Each limit is measured next to the run it bounds: the load right
+    # after each full sync, the download right before each re-sync.
+    full, full_mem, loads = [], [], []
+    bl = None
+    try:
+        for i in range(RUNS):
+            reset_db()
+            settle()
+            secs, hwm, _ = one_sync({"ticketsFetched": n, "ticketsAdded": n})
+            full.append(secs)
+            full_mem.append(hwm)
+            if bl is None:
+                bl = BulkLimit(["requests", "fluent_tickets"])
+            settle()
+            loads.append(bl.once())
+            log("sync %d: full sync %.2f s, sync worker peak %s; bulk load %.2f s"
+                % (n, secs, mib(hwm), loads[-1]))
+    finally:
+        if bl is not None:
+            bl.close()
+    load, nrows, nbytes = med(loads), bl.nrows, bl.nbytes
     pages_done = int(sql("SELECT pages_fetched FROM fluent_sync_status ORDER BY id DESC LIMIT 1"))
     if pages_done != pages:
         NOTES.append("sync %d: the sync fetched %d pages, the download limit %d"
                      % (n, pages_done, pages))
-    load, nrows, nbytes = bulk_limit(["requests", "fluent_tickets"], RUNS)
     log("sync %d: bulk-load limit %.2f s (%d rows, %.1f MB)" % (n, load, nrows, nbytes / 1e6))
 
-    same, same_mem = [], []
+    same, same_mem, same_dl = [], [], []
     for _ in range(RUNS):
+        settle()
+        same_dl.append(download())
         secs, hwm, _ = one_sync({"ticketsFetched": n, "ticketsSkipped": n})
         same.append(secs)
         same_mem.append(hwm)
-        log("sync %d: re-sync, nothing changed, %.2f s, peak %s" % (n, secs, mib(hwm)))
+        log("sync %d: download %.2f s, then re-sync, nothing changed, %.2f s, peak %s"
+            % (n, same_dl[-1], secs, mib(hwm)))
 
-    changed, changed_mem = [], []
+    changed, changed_mem, changed_dl = [], [], []
     k = max(1, n // 100)
     for r in range(RUNS):
         ids = range(1, n + 1, max(1, n // k))
@@ -333,10 +398,13 @@ def bench_sync(n):
             {"id": i, "title": "Bench run %d changed ticket %d" % (r, i)}
             for i in list(ids)[:k]]})
         warm_fluent()
+        settle()
+        changed_dl.append(download())
         secs, hwm, _ = one_sync({"ticketsFetched": n, "ticketsUpdated": k})
         changed.append(secs)
         changed_mem.append(hwm)
-        log("sync %d: re-sync, 1%% changed, %.2f s, peak %s" % (n, secs, mib(hwm)))
+        log("sync %d: download %.2f s, then re-sync, 1%% changed, %.2f s, peak %s"
+            % (n, changed_dl[-1], secs, mib(hwm)))
 
     lim = max(med(dl), load)
     tag = "%dk" % (n // 1000)
@@ -344,18 +412,20 @@ def bench_sync(n):
     row("sync", "full sync %s tickets" % tag, "%.2f s" % med(full), limits,
         med(full) / lim, "<= 1.5x max", med(full) / lim <= 1.5)
     row("sync", "re-sync %s, no change" % tag, "%.2f s" % med(same),
-        "dl %.2fs" % med(dl), med(same) / med(dl), "<= 1.2x dl",
-        med(same) / med(dl) <= 1.2)
+        "dl %.2fs" % med(same_dl), med(same) / med(same_dl), "<= 1.2x dl",
+        med(same) / med(same_dl) <= 1.2)
     row("sync", "re-sync %s, 1%% changed" % tag, "%.2f s" % med(changed),
-        "dl %.2fs" % med(dl), med(changed) / med(dl), "(info)")
+        "dl %.2fs" % med(changed_dl), med(changed) / med(changed_dl), "(info)")
     peak = max(x for x in full_mem + same_mem + changed_mem if x is not None)
     row("sync", "sync worker peak %s" % tag, mib(peak), "", None,
         "< 64 MiB" if n >= 100000 else "(info)",
         peak < 64 * 1024 if n >= 100000 else None)
-    NOTES.append("sync %s: full %s s, no change %s s, 1%% %s s; download %s s; "
-                 "load %.2f s (%d rows, %.1f MB); peaks full/same/1%% %s / %s / %s"
-                 % (tag, fmt(full), fmt(same), fmt(changed), fmt(dl), load, nrows,
-                    nbytes / 1e6, mib(max(full_mem)), mib(max(same_mem)),
+    NOTES.append("sync %s: full %s s, load %s s (%d rows, %.1f MB), download %s s; "
+                 "no change %s s, download before each %s s; 1%% %s s, download "
+                 "before each %s s; peaks full/same/1%% %s / %s / %s"
+                 % (tag, fmt(full), fmt(loads), nrows, nbytes / 1e6, fmt(dl),
+                    fmt(same), fmt(same_dl), fmt(changed), fmt(changed_dl),
+                    mib(max(full_mem)), mib(max(same_mem)),
                     mib(max(changed_mem))))
 
 
@@ -790,6 +860,7 @@ def main():
             continue
         s = time.monotonic()
         try:
+            settle()
             fn()
         except Exception as e:      # report and go on with the next section
             failed.append(name)
@@ -807,6 +878,10 @@ def main():
     lines.append("  ".join("-" * w[i] for i in range(len(hdr))))
     for r in ROWS:
         lines.append("  ".join(str(c).ljust(w[i]) for i, c in enumerate(r)).rstrip())
+    if SETTLED:
+        NOTES.append("waited for a quiet machine (CPUs 90%% idle, page cache "
+                     "written back) %d times before timed runs: median %.1f s, "
+                     "longest %.1f s" % (len(SETTLED), med(SETTLED), max(SETTLED)))
     lines.append("")
     lines += ["- " + n for n in NOTES]
     lines.append("")

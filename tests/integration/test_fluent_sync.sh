@@ -108,6 +108,21 @@ sync_fluent '{"dateFilter":"2026-11-10"}'
 t_eq "$(jqb '.ticketsFetched')" 2 fetched
 t_eq "$(sql "SELECT GROUP_CONCAT(CONCAT(f.fluent_id,'@',r.date,' ',r.time) ORDER BY f.fluent_id) FROM requests r JOIN fluent_tickets f ON f.request_id=r.id")" "2@2026-11-10 00:00:00,3@2026-11-10 23:59:59" rows
 
+t_case "a re-sync holds stored tickets to the filter by their instant"
+reset_db
+fresh_fake 0
+# Unchanged tickets are not parsed: their stored creation is compared with
+# the first second of the filter's day in New York, and converted near it.
+fluent_ctl tickets '{"tickets":[{"id":1,"created_at":"2026-11-10T04:59:59Z"},{"id":2,"created_at":"2026-11-10T05:00:00Z"},{"id":3,"created_at":"2026-11-10T06:59:59Z"},{"id":4,"created_at":"2026-11-10T07:00:00Z"},{"id":5,"created_at":"2026-11-11T04:59:59Z"},{"id":6,"created_at":"2026-03-09T03:59:59Z"},{"id":7,"created_at":"2026-03-09T04:00:00Z"}]}'
+sync_fluent '{"dateFilter":"2020-01-01"}'
+t_eq "$(jqb '.ticketsAdded')" 7 added
+sync_fluent '{"dateFilter":"2026-11-10"}'
+t_eq "$(jqb '.ticketsFetched'),$(jqb '.ticketsSkipped'),$(jqb '.ticketsAdded')" "4,4,0" "from 2026-11-10 (EST)"
+sync_fluent '{"dateFilter":"2026-03-09"}'
+t_eq "$(jqb '.ticketsFetched'),$(jqb '.ticketsSkipped')" "6,6" "from 2026-03-09 (EDT)"
+sync_fluent '{"dateFilter":"2026-11-11"}'
+t_eq "$(jqb '.ticketsFetched')" 0 "from 2026-11-11"
+
 t_case "date filter across the DST change (EDT starts 2026-03-08)"
 reset_db
 fresh_fake 0
@@ -292,5 +307,72 @@ fresh_fake 200
 before=$(snapshot)
 fault_case "a slow page fetched alongside others times out without a retry" '{"kind":"slow","delay":5,"count":1,"on_page":2}' 502 'timed out'
 t_eq "$(count requests)" 0 "nothing saved"
+
+
+# The stored tickets are read while the first pages download.  A session
+# holding fluent_tickets locked makes that read wait, long enough to see
+# what the sync does meanwhile.
+lock_tickets() {	# seconds: hold fluent_tickets locked, in the background
+	sql "LOCK TABLES fluent_tickets WRITE; DO SLEEP($1); UNLOCK TABLES" &
+	LOCKER=$!
+	local i
+	for i in $(seq 1 50); do
+		[ "$(sql "SELECT COUNT(*) FROM information_schema.processlist
+		    WHERE info LIKE 'DO SLEEP%'")" = 1 ] && return 0
+		sleep 0.1
+	done
+}
+pages_while() {	# want: poll the fake until it served want pages (3 s)
+	local i p=""
+	for i in $(seq 1 30); do
+		p=$(fluent_stats | jq -c '.pages | sort')
+		[ "$p" = "$1" ] && break
+		sleep 0.1
+	done
+	echo "$p"
+}
+reset_db
+fresh_fake 500
+sync_fluent '{"dateFilter":"2020-01-01"}'
+
+t_case "pages download while the stored tickets are read, and are saved after"
+fluent_ctl tickets '{"tickets":[{"id":3,"title":"changed while the database was slow"},{"id":990002,"title":"new while the database was slow"}]}'
+curl -sS "$FLUENT_FAKE/__control/stats?reset=1" >/dev/null
+lock_tickets 5
+( sync_fluent '{"dateFilter":"2020-01-01"}'; echo "$STATUS" >"$TMPD/held" ) &
+bg=$!
+t_eq "$(pages_while "[1,2,3,4,5,6,7,8,9,10,11]")" "[1,2,3,4,5,6,7,8,9,10,11]" "every page served while the table is locked"
+t_eq "$([ -e "$TMPD/held" ] && echo finished || echo waiting)" waiting "the sync waits for the stored tickets"
+wait "$bg"
+wait "$LOCKER"
+t_eq "$(cat "$TMPD/held")" 200 status
+t_eq "$(jqb '.ticketsFetched'),$(jqb '.ticketsAdded'),$(jqb '.ticketsUpdated'),$(jqb '.ticketsSkipped')" "501,1,1,499" counts
+t_eq "$(sql "SELECT title FROM fluent_tickets WHERE fluent_id = 3")" "changed while the database was slow" "the change saved"
+t_eq "$(sql "SELECT COUNT(*) FROM (SELECT fluent_id FROM fluent_tickets GROUP BY fluent_id HAVING COUNT(*)>1) d")" 0 "no duplicates"
+
+t_case "a filter met on a page fetched ahead stops the download there"
+curl -sS "$FLUENT_FAKE/__control/stats?reset=1" >/dev/null
+lock_tickets 2
+sync_fluent '{"dateFilter":"2026-11-20"}'
+wait "$LOCKER"
+t_eq "$STATUS" 200 status
+t_eq "$(fluent_stats | jq -c '.pages')" "[1]" "pages requested"
+t_eq "$(jqb '.ticketsFetched')" "$(sql "SELECT COUNT(*) FROM requests WHERE date >= '2026-11-20'")" "fetched = rows on or after the filter"
+
+before=$(snapshot)
+t_case "a fault on a page fetched ahead fails the run and saves nothing"
+fluent_ctl tickets '{"tickets":[{"id":4,"title":"changed before a fault"}]}'
+fluent_ctl fault '{"kind":"500","count":0,"on_page":3,"message":"Held page broke"}'
+lock_tickets 2
+sync_fluent '{"dateFilter":"2020-01-01"}'
+wait "$LOCKER"
+t_eq "$STATUS" 502 status
+t_match "$(jqb '.error')" 'page 3.*HTTP 500: Held page broke|HTTP 500: Held page broke' error
+t_eq "$(snapshot)" "$before" "tables unchanged"
+t_eq "$(sql "SELECT last_sync_status FROM fluent_sync_status ORDER BY id DESC LIMIT 1")" failed "run recorded failed"
+fluent_ctl fault '{"clear":true}'
+sync_fluent '{"dateFilter":"2020-01-01"}'
+t_eq "$STATUS" 200 "next sync"
+t_eq "$(jqb '.ticketsUpdated')" 1 "next sync applies the change"
 
 t_done
