@@ -1,7 +1,8 @@
 /*
  * Time zones by name (IANA, from the system's zoneinfo) or as a fixed UTC
  * offset.  glibc keeps one zone at a time, so conversions switch TZ only
- * when the zone changes; programs are single-threaded.
+ * when the zone changes; only one thread of a program converts (the
+ * sync's second thread reads the database and nothing else).
  */
 #ifndef DH_TZ_H
 #define DH_TZ_H

@@ -9,7 +9,9 @@
  * transaction is open, but it holds locks only on the rows it inserted;
  * the stored rows that change are locked only by the final statements.
  * The lease, the progress and the run's record use the caller's
- * connection, with autocommit, so they are seen while the run goes on.
+ * connection, with autocommit, so they are seen while the run goes on;
+ * before that, a second thread reads the stored tickets on it while the
+ * first pages download (see fetch).
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -819,24 +821,65 @@ out:
 }
 
 /*
- * Start pages until width of them are on their way (page p in slot
- * p % width), none past the last page.  Page 1 goes alone: it says how
- * many pages there are.  *next is the first page not started.
+ * The pages on their way: page p downloads in slot p % width.  done is
+ * the next page to take, next the first page not started, last the last
+ * page once a page said so (-1 before).
+ */
+struct window {
+	long	 width;
+	long	 done;
+	long	 next;
+	long	 last;
+};
+
+/*
+ * Start pages until width of them are on their way, none past the last
+ * page.  Page 1 goes alone: it says how many pages there are.
  */
 static enum dh_prov_rc
-fill_window(struct dh_fluent *f, const struct dh_config *cfg, long width,
-    long done, long last, long *next, char *err, size_t errlen)
+fill_window(struct dh_fluent *f, const struct dh_config *cfg,
+    struct window *wn, char *err, size_t errlen)
 {
 	enum dh_prov_rc	 pr;
 
-	while (*next < done + (done == 1 ? 1 : width) &&
-	    (last < 0 || *next <= last) && *next <= MAX_PAGES) {
-		pr = dh_fluent_page_start(f, (size_t)(*next % width), *next,
-		    (long)cfg->fluent_per_page, err, errlen);
+	while (wn->next < wn->done + (wn->done == 1 ? 1 : wn->width) &&
+	    (wn->last < 0 || wn->next <= wn->last) && wn->next <= MAX_PAGES) {
+		pr = dh_fluent_page_start(f, (size_t)(wn->next % wn->width),
+		    wn->next, (long)cfg->fluent_per_page, err, errlen);
 		if (pr != DH_PROV_OK)
 			return pr;
-		(*next)++;
+		wn->next++;
 	}
+	return DH_PROV_OK;
+}
+
+/*
+ * Take page wn->done into pg, after starting what the window allows.
+ * *got is 1 when it did (wn->done then moves on), 0 when past the last
+ * page, or when wait_ms >= 0 and the page was not in after that long.
+ */
+static enum dh_prov_rc
+next_page(struct dh_fluent *f, const struct dh_config *cfg,
+    struct window *wn, int wait_ms, struct dh_fluent_page *pg, int *got,
+    char *err, size_t errlen)
+{
+	size_t		 slot = (size_t)(wn->done % wn->width);
+	enum dh_prov_rc	 pr;
+
+	*got = 0;
+	if ((pr = fill_window(f, cfg, wn, err, errlen)) != DH_PROV_OK)
+		return pr;
+	if (wn->done >= wn->next)
+		return DH_PROV_OK;		/* past the last page */
+	if (wait_ms >= 0 && !dh_fluent_page_ready(f, slot, wait_ms))
+		return DH_PROV_OK;
+	if ((pr = dh_fluent_page_finish(f, slot, wn->done, pg, err,
+	    errlen)) != DH_PROV_OK)
+		return pr;
+	if (pg->last_page >= 0)
+		wn->last = (long)pg->last_page;
+	wn->done++;
+	*got = 1;
 	return DH_PROV_OK;
 }
 
@@ -951,26 +994,26 @@ fetch(struct dh_db *db, struct dh_db *w, const struct dh_config *cfg,
     struct dh_fluent *f, const char *filter, struct dh_sync_result *res,
     char *err, size_t errlen)
 {
-	struct held		*held = NULL;
+	struct held		*held = NULL, *hp;
 	struct dh_fluent_page	 pg;
 	struct fetch_state	 st;
 	struct loader		 ld;
+	struct window		 wn = { 1, 1, 1, -1 };
 	enum dh_prov_rc		 pr, tzr;
 	enum dh_sync_rc		 rc = DH_SYNC_OK;
-	long			 next = 1, done = 1, last = -1, width;
 	size_t			 nheld = 0, used = 0, bytes = 0;
-	int			 dbrc, prep;
+	int			 dbrc, got, prep;
 
 	memset(&st, 0, sizeof(st));
 	memset(&ld, 0, sizeof(ld));
 	st.w = w;
 	st.filter = filter;
 	st.total = -1;
-	width = cfg->fluent_concurrency;
-	if (width > DH_HTTP_MAX_PARALLEL)
-		width = DH_HTTP_MAX_PARALLEL;
-	if (width < 1)
-		width = 1;
+	wn.width = cfg->fluent_concurrency;
+	if (wn.width > DH_HTTP_MAX_PARALLEL)
+		wn.width = DH_HTTP_MAX_PARALLEL;
+	if (wn.width < 1)
+		wn.width = 1;
 	tzr = dh_fluent_site_tz(f, st.site_tz, sizeof(st.site_tz), err,
 	    errlen);
 	if (tzr == DH_PROV_AUTH || tzr == DH_PROV_UNREACHABLE)
@@ -985,8 +1028,7 @@ fetch(struct dh_db *db, struct dh_db *w, const struct dh_config *cfg,
 	filter_day0(&st);
 	dh_info("run %lld: site timezone %s, business timezone %s, "
 	    "filter %s", res->run_id, st.site_tz, st.biz_tz, filter);
-	if ((pr = fill_window(f, cfg, width, done, last, &next, err,
-	    errlen)) != DH_PROV_OK)
+	if ((pr = fill_window(f, cfg, &wn, err, errlen)) != DH_PROV_OK)
 		return prov_rc(pr);
 	if ((held = calloc(HOLD_PAGES, sizeof(*held))) == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -994,39 +1036,32 @@ fetch(struct dh_db *db, struct dh_db *w, const struct dh_config *cfg,
 	}
 	loader_start(&ld, db, &st.known, f);
 
-	/* Download ahead while the stored tickets load. */
+	/* Download ahead while the stored tickets load; a page not in yet
+	 * is waited for no longer than they take. */
 	while (ld.running && !atomic_load(&ld.finished) &&
 	    nheld < HOLD_PAGES && bytes < HOLD_BYTES) {
-		if ((pr = fill_window(f, cfg, width, done, last, &next, err,
+		hp = &held[nheld];
+		if ((pr = next_page(f, cfg, &wn, 1000, &hp->pg, &got, err,
 		    errlen)) != DH_PROV_OK) {
 			rc = prov_rc(pr);
 			goto out;
 		}
-		if (done >= next)
-			break;		/* past the last page */
-		/* Waits no longer than the stored tickets take. */
-		if (!dh_fluent_page_ready(f, (size_t)(done % width), 1000))
+		if (!got) {
+			if (wn.done >= wn.next)
+				break;		/* past the last page */
 			continue;
-		pr = dh_fluent_page_finish(f, (size_t)(done % width), done,
-		    &held[nheld].pg, err, errlen);
-		if (pr != DH_PROV_OK) {
-			rc = prov_rc(pr);
-			goto out;
 		}
-		if (held[nheld].pg.last_page >= 0)
-			last = (long)held[nheld].pg.last_page;
-		if (held[nheld].pg.n > 0)
-			bytes += held[nheld].pg.span[held[nheld].pg.n - 1].off +
-			    held[nheld].pg.span[held[nheld].pg.n - 1].len;
-		prep = held_prepare(&held[nheld++], &st);
-		done++;
-		if (prep == -1) {
+		nheld++;
+		if (hp->pg.n > 0)
+			bytes += hp->pg.span[hp->pg.n - 1].off +
+			    hp->pg.span[hp->pg.n - 1].len;
+		if ((prep = held_prepare(hp, &st)) == -1) {
 			snprintf(err, errlen, "out of memory");
 			rc = DH_SYNC_DB;
 			goto out;
 		}
-		if (prep == 1 || (last >= 0 && done > last))
-			break;
+		if (prep == 1)
+			break;		/* the filter is met on it */
 	}
 	if ((dbrc = loader_join(&ld)) != DH_DB_OK) {
 		snprintf(err, errlen, "reading the stored tickets: %s",
@@ -1043,27 +1078,19 @@ fetch(struct dh_db *db, struct dh_db *w, const struct dh_config *cfg,
 			goto out;
 	}
 
-	while (!st.done && done <= MAX_PAGES) {
-		if ((pr = fill_window(f, cfg, width, done, last, &next, err,
+	while (!st.done) {
+		if ((pr = next_page(f, cfg, &wn, -1, &pg, &got, err,
 		    errlen)) != DH_PROV_OK) {
 			rc = prov_rc(pr);
 			goto out;
 		}
-		if (done >= next)
-			break;		/* past the last page */
-		pr = dh_fluent_page_finish(f, (size_t)(done % width), done,
-		    &pg, err, errlen);
-		if (pr != DH_PROV_OK) {
-			rc = prov_rc(pr);
-			goto out;
-		}
-		if (pg.last_page >= 0)
-			last = (long)pg.last_page;
-		rc = process_page(db, res, &st, done, &pg, NULL, err, errlen);
+		if (!got)
+			break;			/* past the last page */
+		rc = process_page(db, res, &st, wn.done - 1, &pg, NULL, err,
+		    errlen);
 		dh_fluent_page_release(&pg);
 		if (rc != DH_SYNC_OK)
 			goto out;
-		done++;
 	}
 out:
 	loader_join(&ld);
