@@ -303,164 +303,109 @@ out:
 }
 
 /*
- * What a run knows besides the pages.  The stored tickets, by the hash of
- * their raw bytes, with their id and creation time: a ticket sent exactly
- * as stored is unchanged, skipped without being parsed; every other one
- * is parsed, and the ids stored tell new from changed.  And the ids met in
- * this run, so that a ticket that moved to the next page while paging
- * counts once.  All are open-addressing tables that double when half
- * full, bounded.
+ * What a run knows besides the pages: every stored ticket by its id, with
+ * the hash of its raw bytes and its creation time.  A ticket sent with
+ * exactly the bytes stored for its id is unchanged and is skipped without
+ * being parsed; every other one is parsed, and the ids stored tell new
+ * from changed.  An entry also says whether this run met the ticket
+ * already, so that a ticket that moved to the next page while paging
+ * counts once; new tickets met go into a table of their own.  Both are
+ * open-addressing tables that double when half full, bounded.
  */
-struct hash_ent {
-	unsigned char	 hash[DH_FLUENT_HASH_LEN];
+struct known_ent {
 	long long	 id;		/* 0: empty slot */
 	int64_t		 created;	/* UTC */
+	unsigned char	 hash[DH_FLUENT_HASH_LEN];
+	unsigned char	 has_hash;	/* 0: not ours, never matches */
+	unsigned char	 seen;		/* met in this run */
 };
 
-struct id_set {
-	long long	*t;		/* 0: empty slot */
+struct known_tab {
+	struct known_ent *t;
 	size_t		 cap;		/* a power of two */
 	size_t		 n;
-};
-
-struct known_set {
-	struct hash_ent	*h;		/* stored tickets by hash */
-	size_t		 hcap;		/* a power of two */
-	size_t		 hn;
-	struct id_set	 stored;	/* ids stored before the run */
-	struct id_set	 seen;		/* ids met in this run */
 };
 
 #define KNOWN_MAX	(16u * 1024 * 1024)	/* slots of a table; bounded */
 
 static void
-known_free(struct known_set *k)
+known_free(struct known_tab *k)
 {
-	free(k->h);
-	free(k->stored.t);
-	free(k->seen.t);
+	free(k->t);
 	memset(k, 0, sizeof(*k));
 }
 
-/* The slot of hash in h (hashes are uniform already). */
-static struct hash_ent *
-hash_slot(struct hash_ent *h, size_t cap, const unsigned char *hash)
-{
-	uint64_t	 v;
-	size_t		 i;
-
-	memcpy(&v, hash, sizeof(v));
-	for (i = (size_t)v & (cap - 1); h[i].id != 0; i = (i + 1) & (cap - 1))
-		if (memcmp(h[i].hash, hash, DH_FLUENT_HASH_LEN) == 0)
-			break;
-	return &h[i];
-}
-
-/* Add a stored ticket; -1 when the table cannot grow. */
-static int
-hash_add(struct known_set *k, const unsigned char *hash, long long id,
-    int64_t created)
-{
-	struct hash_ent	*e;
-
-	if (k->hn * 2 + 2 >= k->hcap) {
-		size_t		 cap = k->hcap ? k->hcap * 2 : 4096;
-		struct hash_ent	*g;
-
-		if (cap > KNOWN_MAX || (g = calloc(cap, sizeof(*g))) == NULL)
-			return -1;
-		for (size_t i = 0; i < k->hcap; i++)
-			if (k->h[i].id != 0)
-				*hash_slot(g, cap, k->h[i].hash) = k->h[i];
-		free(k->h);
-		k->h = g;
-		k->hcap = cap;
-	}
-	e = hash_slot(k->h, k->hcap, hash);
-	if (e->id == 0)
-		k->hn++;
-	memcpy(e->hash, hash, DH_FLUENT_HASH_LEN);
-	e->id = id;
-	e->created = created;
-	return 0;
-}
-
-/* The stored ticket whose bytes hash to hash, or NULL. */
-static const struct hash_ent *
-hash_find(const struct known_set *k, const unsigned char *hash)
-{
-	const struct hash_ent	*e;
-
-	if (k->h == NULL)
-		return NULL;
-	e = hash_slot(k->h, k->hcap, hash);
-	return e->id != 0 ? e : NULL;
-}
-
-static long long *
-id_slot(long long *t, size_t cap, long long id)
+static struct known_ent *
+known_slot(struct known_ent *t, size_t cap, long long id)
 {
 	size_t	 i = (size_t)((unsigned long long)id * 0x9e3779b97f4a7c15ULL)
 	    & (cap - 1);
 
-	while (t[i] != 0 && t[i] != id)
+	while (t[i].id != 0 && t[i].id != id)
 		i = (i + 1) & (cap - 1);
 	return &t[i];
 }
 
-/* Add id: 1 when it is new to the set, 0 when there already, -1 when the
- * set cannot grow. */
-static int
-id_add(struct id_set *s, long long id)
+/* The entry of id, added (zeroed) when new; NULL when the table cannot
+ * grow. */
+static struct known_ent *
+known_put(struct known_tab *k, long long id)
 {
-	long long	*e;
+	struct known_ent	*e, *g;
 
-	if (s->n * 2 + 2 >= s->cap) {
-		size_t		 cap = s->cap ? s->cap * 2 : 4096;
-		long long	*g;
+	if (k->n * 2 + 2 >= k->cap) {
+		size_t	 cap = k->cap ? k->cap * 2 : 4096;
 
 		if (cap > KNOWN_MAX || (g = calloc(cap, sizeof(*g))) == NULL)
-			return -1;
-		for (size_t i = 0; i < s->cap; i++)
-			if (s->t[i] != 0)
-				*id_slot(g, cap, s->t[i]) = s->t[i];
-		free(s->t);
-		s->t = g;
-		s->cap = cap;
+			return NULL;
+		for (size_t i = 0; i < k->cap; i++)
+			if (k->t[i].id != 0)
+				*known_slot(g, cap, k->t[i].id) = k->t[i];
+		free(k->t);
+		k->t = g;
+		k->cap = cap;
 	}
-	e = id_slot(s->t, s->cap, id);
-	if (*e != 0)
-		return 0;
-	*e = id;
-	s->n++;
-	return 1;
+	e = known_slot(k->t, k->cap, id);
+	if (e->id == 0) {
+		e->id = id;
+		k->n++;
+	}
+	return e;
 }
 
-static int
-id_has(const struct id_set *s, long long id)
+static struct known_ent *
+known_get(const struct known_tab *k, long long id)
 {
-	return s->t != NULL && *id_slot(s->t, s->cap, id) != 0;
+	struct known_ent	*e;
+
+	if (k->t == NULL)
+		return NULL;
+	e = known_slot(k->t, k->cap, id);
+	return e->id != 0 ? e : NULL;
 }
 
 static int
 known_row(void *arg, const struct dh_col *c)
 {
-	struct known_set	*k = arg;
+	struct known_ent	*e;
 
-	if (id_add(&k->stored, c[0].i) == -1)
+	if ((e = known_put(arg, c[0].i)) == NULL)
 		return -1;
-	/* A hash that is not ours never matches: skip it. */
-	if (c[1].null || c[1].trunc || c[1].len != DH_FLUENT_HASH_LEN)
-		return 0;
-	return hash_add(k, (const unsigned char *)c[1].buf, c[0].i, c[2].i);
+	e->created = c[2].i;
+	/* A hash of another length (an older release's) never matches. */
+	if (!c[1].null && !c[1].trunc && c[1].len == DH_FLUENT_HASH_LEN) {
+		memcpy(e->hash, c[1].buf, DH_FLUENT_HASH_LEN);
+		e->has_hash = 1;
+	}
+	return 0;
 }
 
 /*
  * Read every stored ticket's id, hash and creation, streamed from the
- * covering index (the tables take what they hold, one row at a time).
+ * covering index (the table takes what it holds, one row at a time).
  */
 static int
-known_load(struct dh_db *db, struct known_set *k)
+known_load(struct dh_db *db, struct known_tab *k)
 {
 	char		 hash[64];
 	struct dh_col	 c[3] = {
@@ -470,6 +415,34 @@ known_load(struct dh_db *db, struct known_set *k)
 	};
 
 	return dh_db_each(db, &q[Q_KNOWN], NULL, 0, c, 3, known_row, k);
+}
+
+/*
+ * The id of a ticket read from the start of its bytes, where FluentSupport
+ * puts it ({"id":123, or {"id":"123",); 0 when they start otherwise (the
+ * ticket is then parsed).  Never trusted alone: it only finds the stored
+ * bytes to compare with.
+ */
+static long long
+raw_id(const char *p, size_t len)
+{
+	const char	*end = p + len;
+	long long	 v = 0;
+	int		 quoted = 0, nd = 0;
+
+	if (len < 8 || memcmp(p, "{\"id\":", 6) != 0)
+		return 0;
+	p += 6;
+	if (*p == '"') {
+		quoted = 1;
+		p++;
+	}
+	for (; p < end && *p >= '0' && *p <= '9' && nd < 18; p++, nd++)
+		v = v * 10 + (*p - '0');
+	if (nd == 0 || (quoted && (p >= end || *p++ != '"')) || p >= end ||
+	    (*p != ',' && *p != '}'))
+		return 0;
+	return v;
 }
 
 static enum dh_sync_rc
@@ -617,7 +590,8 @@ prov_rc(enum dh_prov_rc p)
 /* What a fetch carries from page to page. */
 struct fetch_state {
 	struct dh_db	*w;		/* the run's own connection */
-	struct known_set known;
+	struct known_tab known;		/* the stored tickets */
+	struct known_tab fresh;		/* the new tickets met */
 	char		 site_tz[128];
 	char		 biz_tz[128];
 	const char	*filter;
@@ -663,6 +637,14 @@ older_than_filter(const struct fetch_state *st, int64_t utc)
 	return strcmp(date, st->filter) < 0;
 }
 
+/* Whether e is a stored ticket whose bytes hash to h. */
+static int
+same_bytes(const struct known_ent *e, const unsigned char *h)
+{
+	return e != NULL && e->has_hash &&
+	    memcmp(e->hash, h, DH_FLUENT_HASH_LEN) == 0;
+}
+
 /*
  * Whether a ticket is met for the first time in this run (then counted as
  * fetched); -1 when out of memory.
@@ -670,11 +652,15 @@ older_than_filter(const struct fetch_state *st, int64_t utc)
 static int
 first_sight(struct fetch_state *st, struct dh_sync_result *res, long long id)
 {
-	int	 first = id_add(&st->known.seen, id);
+	struct known_ent	*e = known_get(&st->known, id);
 
-	if (first == 1)
-		res->fetched++;
-	return first;
+	if (e == NULL && (e = known_put(&st->fresh, id)) == NULL)
+		return -1;
+	if (e->seen)
+		return 0;
+	e->seen = 1;
+	res->fetched++;
+	return 1;
 }
 
 /* Record the progress and renew the lease, at most every DH_PROGRESS_MS. */
@@ -705,7 +691,7 @@ report(struct dh_db *db, struct dh_sync_result *res, struct fetch_state *st,
  * into requests and fluent_tickets, the changed ones into staging.
  */
 static int
-save(struct dh_db *w, struct dh_sync_result *res, const struct known_set *k,
+save(struct dh_db *w, struct dh_sync_result *res, const struct known_tab *k,
     struct dh_fluent_ticket *t, size_t n)
 {
 	struct dh_fluent_ticket	 tmp;
@@ -713,7 +699,7 @@ save(struct dh_db *w, struct dh_sync_result *res, const struct known_set *k,
 	int			 rc;
 
 	for (size_t i = 0; i < n; i++)
-		if (!id_has(&k->stored, t[i].id)) {
+		if (known_get(k, t[i].id) == NULL) {
 			tmp = t[nnew];
 			t[nnew++] = t[i];
 			t[i] = tmp;
@@ -734,8 +720,9 @@ save(struct dh_db *w, struct dh_sync_result *res, const struct known_set *k,
  * Filter and save one page; set st->done once a ticket older than the
  * filter shows up (newest first: later pages are older still).  The whole
  * page is looked at, so equal or slightly unordered times at the edge are
- * kept.  A ticket whose bytes hash to a stored ticket's is unchanged and
- * is not even parsed; the others are parsed, mapped and saved.
+ * kept.  A ticket whose bytes hash as those stored for its id is
+ * unchanged, and not even parsed when its id comes first (as FluentSupport
+ * sends it); the others are parsed, mapped and saved.
  */
 static enum dh_sync_rc
 process_page(struct dh_db *db, struct dh_sync_result *res,
@@ -744,13 +731,13 @@ process_page(struct dh_db *db, struct dh_sync_result *res,
     size_t errlen)
 {
 	struct dh_fluent_ticket	*t = NULL;
-	const struct hash_ent	*he;
+	struct known_ent	*he;
 	unsigned char		 h[DH_FLUENT_HASH_LEN];
 	char			 merr[256];
 	const char		*raw;
 	enum dh_sync_rc		 rc = DH_SYNC_OK;
 	size_t			 n = pg->n, kept = 0;
-	int			 dbrc, first;
+	int			 dbrc, first, same;
 
 	res->pages++;
 	if (pg->total >= 0)
@@ -769,22 +756,31 @@ process_page(struct dh_db *db, struct dh_sync_result *res,
 			memcpy(h, pre[i], sizeof(h));
 		else
 			dh_fluent_hash(raw, pg->span[i].len, h);
-		if ((he = hash_find(&st->known, h)) != NULL) {
-			/* The stored bytes exactly: unchanged. */
-			if (older_than_filter(st, he->created)) {
-				st->done = 1;
-				continue;
+		he = known_get(&st->known, raw_id(raw, pg->span[i].len));
+		if (!(same = same_bytes(he, h))) {
+			if (dh_fluent_map_text(raw, pg->span[i].len,
+			    st->site_tz, st->biz_tz, &t[kept], merr,
+			    sizeof(merr)) == -1) {
+				snprintf(err, errlen, "FluentSupport tickets "
+				    "page %ld, entry %zu: %s", page, i + 1,
+				    merr);
+				rc = DH_SYNC_PROVIDER;
+				goto out;
 			}
-			if (first_sight(st, res, he->id) == -1)
-				goto oom;
-			continue;
+			/* Its id may not be where raw_id looks. */
+			he = known_get(&st->known, t[kept].id);
+			if ((same = same_bytes(he, h)))
+				dh_fluent_ticket_release(&t[kept]);
 		}
-		if (dh_fluent_map_text(raw, pg->span[i].len, st->site_tz,
-		    st->biz_tz, &t[kept], merr, sizeof(merr)) == -1) {
-			snprintf(err, errlen, "FluentSupport tickets page %ld, "
-			    "entry %zu: %s", page, i + 1, merr);
-			rc = DH_SYNC_PROVIDER;
-			goto out;
+		if (same) {
+			/* The bytes stored for its id exactly: unchanged. */
+			if (older_than_filter(st, he->created))
+				st->done = 1;
+			else if (!he->seen) {
+				he->seen = 1;
+				res->fetched++;
+			}
+			continue;
 		}
 		if (strcmp(t[kept].date, st->filter) < 0) {
 			dh_fluent_ticket_release(&t[kept]);
@@ -891,7 +887,7 @@ next_page(struct dh_fluent *f, const struct dh_config *cfg,
 struct loader {
 	pthread_t	 th;
 	struct dh_db	*db;
-	struct known_set *k;
+	struct known_tab *k;
 	struct dh_fluent *f;		/* woken when done */
 	int		 rc;
 	int		 running;
@@ -910,7 +906,7 @@ loader_main(void *arg)
 }
 
 static void
-loader_start(struct loader *l, struct dh_db *db, struct known_set *k,
+loader_start(struct loader *l, struct dh_db *db, struct known_tab *k,
     struct dh_fluent *f)
 {
 	memset(l, 0, sizeof(*l));
@@ -1100,6 +1096,7 @@ out:
 	/* Pages fetched ahead of the end are dropped. */
 	dh_fluent_cancel(f);
 	known_free(&st.known);
+	known_free(&st.fresh);
 	return rc;
 }
 

@@ -121,7 +121,9 @@ Ticket objects
 Control API (no auth, JSON in/out; errors -> 400 {"error":"..."})
 -----------------------------------------------------------------
   POST /__control/reset  body: any of tickets, seed, date_format, timezone,
-      gmt_offset, user, password, now, spacing_minutes (options not given fall
+      gmt_offset, user, password, now, spacing_minutes, id_last (a ticket's
+      "id" rendered after its other columns, as a plugin whose model
+      orders its attributes otherwise would; default false) (options not given fall
       back to the values the server was STARTED with), plus
       "keep_data": true -> keep the current tickets (stored wall times) and
       only apply the new settings; this is how to emulate "site timezone changed
@@ -202,6 +204,7 @@ DEFAULTS = {
     "password": "abcd efgh ijkl mnop qrst uvwx",
     "now": None,
     "spacing_minutes": None,   # None = auto: max(10, 20160 / tickets)
+    "id_last": False,          # render "id" after the other columns
 }
 
 AGENTS = [
@@ -730,6 +733,8 @@ class App:
             else:
                 cols[k] = v
         d = self._fmt_model(cols)
+        if self.cfg.get("id_last") and "id" in d:
+            d["id"] = d.pop("id")
         pr = d.get("preview_response")
         if isinstance(pr, dict):
             d["preview_response"] = self._fmt_model(pr)

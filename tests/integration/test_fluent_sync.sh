@@ -309,6 +309,19 @@ fault_case "a slow page fetched alongside others times out without a retry" '{"k
 t_eq "$(count requests)" 0 "nothing saved"
 
 
+t_case "unchanged tickets are skipped whatever the order of their members"
+reset_db
+fluent_ctl reset "{\"tickets\":120,\"now\":\"$NOW\",\"date_format\":\"iso\",\"timezone\":\"Asia/Dhaka\",\"id_last\":true}"
+sync_fluent '{"dateFilter":"2020-01-01"}'
+t_eq "$(jqb '.ticketsAdded')" 120 added
+t_eq "$(sql "SELECT COUNT(*) FROM fluent_tickets WHERE raw_data LIKE '{\"id\":%'")" 0 "no ticket starts with its id"
+sync_fluent '{"dateFilter":"2020-01-01"}'
+t_eq "$(jqb '.ticketsAdded'),$(jqb '.ticketsUpdated'),$(jqb '.ticketsSkipped')" "0,0,120" "re-sync skips all"
+fluent_ctl tickets '{"tickets":[{"id":8,"title":"changed with its id last"}]}'
+sync_fluent '{"dateFilter":"2020-01-01"}'
+t_eq "$(jqb '.ticketsAdded'),$(jqb '.ticketsUpdated'),$(jqb '.ticketsSkipped')" "0,1,119" "one changed"
+t_eq "$(sql "SELECT title FROM fluent_tickets WHERE fluent_id = 8")" "changed with its id last" "the change saved"
+
 # The stored tickets are read while the first pages download.  A session
 # holding fluent_tickets locked makes that read wait, long enough to see
 # what the sync does meanwhile.
