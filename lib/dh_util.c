@@ -41,7 +41,7 @@ dh_buf_reset(struct dh_buf *b)
 }
 
 int
-dh_buf_append(struct dh_buf *b, const void *p, size_t n)
+dh_buf_reserve(struct dh_buf *b, size_t n)
 {
 	size_t	 need, ncap;
 	char	*nd;
@@ -61,6 +61,14 @@ dh_buf_append(struct dh_buf *b, const void *p, size_t n)
 		b->data = nd;
 		b->cap = ncap;
 	}
+	return 0;
+}
+
+int
+dh_buf_append(struct dh_buf *b, const void *p, size_t n)
+{
+	if (dh_buf_reserve(b, n) == -1)
+		return -1;
 	if (n > 0)
 		memcpy(b->data + b->len, p, n);
 	b->len += n;

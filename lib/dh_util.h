@@ -28,6 +28,9 @@ void	 dh_buf_release(struct dh_buf *);
 void	 dh_buf_reset(struct dh_buf *);
 /* Append n bytes; -1 (buffer unchanged) if max would be exceeded or OOM. */
 int	 dh_buf_append(struct dh_buf *, const void *, size_t n);
+/* Make room for n more bytes at once (when the size is known ahead);
+ * -1 as dh_buf_append. */
+int	 dh_buf_reserve(struct dh_buf *, size_t n);
 int	 dh_buf_puts(struct dh_buf *, const char *);
 int	 dh_buf_printf(struct dh_buf *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));

@@ -224,6 +224,31 @@ buf_is_bounded(void **state)
 	dh_buf_release(&b);
 }
 
+/* Room made ahead is used without moving the data, and stays bounded. */
+static void
+buf_reserve(void **state)
+{
+	struct dh_buf	 b;
+	const char	*at;
+
+	(void)state;
+	dh_buf_init(&b, 100000);
+	assert_int_equal(dh_buf_reserve(&b, 100001), -1);
+	assert_null(b.data);
+	assert_int_equal(dh_buf_reserve(&b, 70000), 0);
+	assert_true(b.cap >= 70001);
+	at = b.data;
+	for (int i = 0; i < 7000; i++)
+		assert_int_equal(dh_buf_puts(&b, "0123456789"), 0);
+	assert_ptr_equal(b.data, at);
+	assert_int_equal(b.len, 70000);
+	assert_int_equal(dh_buf_reserve(&b, 30001), -1);
+	assert_int_equal(dh_buf_reserve(&b, 30000), 0);
+	assert_int_equal(b.len, 70000);
+	assert_int_equal(b.data[70000], '\0');
+	dh_buf_release(&b);
+}
+
 /* Code points as UTF-8, one byte to four; what UTF-8 cannot hold as
  * U+FFFD. */
 static void
@@ -363,6 +388,7 @@ main(void)
 		cmocka_unit_test(tz_from_local_edges),
 		cmocka_unit_test(tz_names),
 		cmocka_unit_test(buf_is_bounded),
+		cmocka_unit_test(buf_reserve),
 		cmocka_unit_test(buf_put_utf8),
 		cmocka_unit_test(query_parse_and_validate),
 		cmocka_unit_test(query_caps),
