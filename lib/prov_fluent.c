@@ -913,6 +913,29 @@ dh_fluent_page_finish(struct dh_fluent *f, size_t slot, long page,
 	return take_page(page, &f->resp[slot], p, err, errlen);
 }
 
+/* Up to 18 digits: a longer id is left to the parse. */
+long long
+dh_fluent_raw_id(const char *p, size_t len)
+{
+	const char	*end = p + len;
+	long long	 v = 0;
+	int		 quoted = 0, nd = 0;
+
+	if (len < 8 || memcmp(p, "{\"id\":", 6) != 0)
+		return 0;
+	p += 6;
+	if (*p == '"') {
+		quoted = 1;
+		p++;
+	}
+	for (; p < end && *p >= '0' && *p <= '9' && nd < 18; p++, nd++)
+		v = v * 10 + (*p - '0');
+	if (nd == 0 || (quoted && (p >= end || *p++ != '"')) || p >= end ||
+	    (*p != ',' && *p != '}'))
+		return 0;
+	return v;
+}
+
 int
 dh_fluent_page_ready(struct dh_fluent *f, size_t slot, int wait_ms)
 {

@@ -79,6 +79,14 @@ int	 dh_fluent_map_text(const char *raw, size_t rawlen,
 	    const char *site_tz, const char *biz_tz, struct dh_fluent_ticket *,
 	    char *err, size_t errlen);
 
+/*
+ * The id of a ticket read from the start of its bytes, where FluentSupport
+ * puts it ({"id":123, or {"id":"123",); 0 when they start otherwise.  It
+ * only finds stored bytes to compare with: the ticket's own parse is the
+ * authority (a repeated "id" member, say, is read there).
+ */
+long long dh_fluent_raw_id(const char *raw, size_t len);
+
 /* What went wrong talking to FluentSupport. */
 enum dh_prov_rc {
 	DH_PROV_OK,

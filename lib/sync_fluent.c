@@ -417,34 +417,6 @@ known_load(struct dh_db *db, struct known_tab *k)
 	return dh_db_each(db, &q[Q_KNOWN], NULL, 0, c, 3, known_row, k);
 }
 
-/*
- * The id of a ticket read from the start of its bytes, where FluentSupport
- * puts it ({"id":123, or {"id":"123",); 0 when they start otherwise (the
- * ticket is then parsed).  Never trusted alone: it only finds the stored
- * bytes to compare with.
- */
-static long long
-raw_id(const char *p, size_t len)
-{
-	const char	*end = p + len;
-	long long	 v = 0;
-	int		 quoted = 0, nd = 0;
-
-	if (len < 8 || memcmp(p, "{\"id\":", 6) != 0)
-		return 0;
-	p += 6;
-	if (*p == '"') {
-		quoted = 1;
-		p++;
-	}
-	for (; p < end && *p >= '0' && *p <= '9' && nd < 18; p++, nd++)
-		v = v * 10 + (*p - '0');
-	if (nd == 0 || (quoted && (p >= end || *p++ != '"')) || p >= end ||
-	    (*p != ',' && *p != '}'))
-		return 0;
-	return v;
-}
-
 static enum dh_sync_rc
 db_rc(int rc)
 {
@@ -756,7 +728,8 @@ process_page(struct dh_db *db, struct dh_sync_result *res,
 			memcpy(h, pre[i], sizeof(h));
 		else
 			dh_fluent_hash(raw, pg->span[i].len, h);
-		he = known_get(&st->known, raw_id(raw, pg->span[i].len));
+		he = known_get(&st->known, dh_fluent_raw_id(raw,
+		    pg->span[i].len));
 		if (!(same = same_bytes(he, h))) {
 			if (dh_fluent_map_text(raw, pg->span[i].len,
 			    st->site_tz, st->biz_tz, &t[kept], merr,
@@ -767,7 +740,7 @@ process_page(struct dh_db *db, struct dh_sync_result *res,
 				rc = DH_SYNC_PROVIDER;
 				goto out;
 			}
-			/* Its id may not be where raw_id looks. */
+			/* Its id may not be where dh_fluent_raw_id looks. */
 			he = known_get(&st->known, t[kept].id);
 			if ((same = same_bytes(he, h)))
 				dh_fluent_ticket_release(&t[kept]);

@@ -3,7 +3,8 @@
  * HTTP client hands it over, then dh_fluent_map_text on every ticket with
  * the site and business zones the test stack uses.  Every span must lie
  * inside the body, and the text mapping must read each ticket as jansson
- * does: mapping jansson's tree of it gives the same fields.
+ * does: mapping jansson's tree of it gives the same fields.  The id read
+ * from the start of a ticket's bytes is its id.
  */
 #include <stdio.h>
 #include <string.h>
@@ -63,11 +64,23 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			const char	*tz = i % 2 ? "Asia/Dhaka" : "UTC";
 			int		 rc;
 
+			long long	 id = dh_fluent_raw_id(raw,
+			    p.span[i].len);
+
 			rc = dh_fluent_map_text(raw, p.span[i].len, tz,
 			    "America/New_York", &t, err, sizeof(err));
 			as_jansson(raw, p.span[i].len, rc, &t, tz, err);
 			if (rc == -1)
 				continue;
+			/* The id read from the start is the ticket's, but
+			 * where "id" is repeated (the parse keeps the last). */
+			if (id != 0 && id != t.id) {
+				json_t	*o = json_loadb(raw, p.span[i].len,
+				    JSON_REJECT_DUPLICATES, NULL);
+
+				if (o != NULL)
+					abort();
+			}
 			if (t.description == NULL || t.title == NULL ||
 			    t.raw == NULL ||
 			    strlen(t.description) > DH_DESC_MAX ||

@@ -428,11 +428,46 @@ page_url_keeps_every_parameter(void **state)
 	dh_buf_release(&b);
 }
 
+/* The id where FluentSupport puts it, and 0 for any other start. */
+static void
+raw_id_table(void **state)
+{
+	static const struct {
+		const char	*raw;
+		long long	 want;
+	} t[] = {
+		{ "{\"id\":1,\"title\":\"x\"}", 1 },
+		{ "{\"id\":\"42\",\"a\":1}", 42 },
+		{ "{\"id\":123456789012345678}", 123456789012345678LL },
+		{ "{\"id\":1234567890123456789}", 0 },	/* 19 digits */
+		{ "{\"id\":7}", 7 },
+		{ "{\"id\":7", 0 },				/* cut */
+		{ "{\"id\":\"7,\"", 0 },			/* open quote */
+		{ "{\"id\":\"\",\"a\":1}", 0 },
+		{ "{\"id\":-3,\"a\":1}", 0 },
+		{ "{\"id\":3.5,\"a\":1}", 0 },
+		{ "{ \"id\":3,\"a\":1}", 0 },
+		{ "{\"title\":\"x\",\"id\":3}", 0 },
+		{ "{\"identity\":3,\"a\":1}", 0 },
+		{ "", 0 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (dh_fluent_raw_id(t[i].raw, strlen(t[i].raw)) != t[i].want)
+			fail_msg("%s: got %lld, want %lld", t[i].raw,
+			    dh_fluent_raw_id(t[i].raw, strlen(t[i].raw)),
+			    t[i].want);
+	/* Never read past the length given. */
+	assert_int_equal(dh_fluent_raw_id("{\"id\":12,", 8), 0);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(urgency_table),
+		cmocka_unit_test(raw_id_table),
 		cmocka_unit_test(category_table),
 		cmocka_unit_test(html_text),
 		cmocka_unit_test(map_iso_and_numeric_strings),
