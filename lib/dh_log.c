@@ -46,7 +46,7 @@ dh_log_request(const char *reqid, const char *route)
 void
 dh_log(enum dh_log_level lvl, const char *fmt, ...)
 {
-	char		 msg[1024], line[1400], ts[32];
+	char		 msg[1024], line[1400], ts[80];
 	struct tm	 tm;
 	time_t		 now;
 	va_list		 ap;
@@ -64,7 +64,11 @@ dh_log(enum dh_log_level lvl, const char *fmt, ...)
 			*p = ' ';
 	now = time(NULL);
 	gmtime_r(&now, &tm);
-	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	/* Not strftime: it reads TZ, which dh_tz sets while the sync's
+	 * second thread may be logging. */
+	snprintf(ts, sizeof(ts), "%04d-%02d-%02dT%02d:%02d:%02dZ",
+	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+	    tm.tm_min, tm.tm_sec);
 	h = snprintf(line, sizeof(line), "%s %s[%ld] %s req=%s route=%s %s\n",
 	    ts, log_prog, (long)getpid(), level_names[lvl], log_reqid,
 	    log_route, msg);
