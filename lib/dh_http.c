@@ -134,7 +134,6 @@ on_header(char *p, size_t sz, size_t n, void *arg)
 	size_t		 len = sz * n, nl;
 	const char	*v;
 	long long	 x;
-	char		 tmp[32];
 
 	if (len > 5 && strncmp(p, "HTTP/", 5) == 0) {
 		/* A new response (after a redirect or 100): reset. */
@@ -165,20 +164,12 @@ on_header(char *p, size_t sz, size_t n, void *arg)
 		c->r->content_type[l] = '\0';
 	} else if (IS("Content-Length")) {
 		/* The body in one allocation; a longer one still grows. */
-		if (vl >= sizeof(tmp))
-			return len;
-		memcpy(tmp, v, vl);
-		tmp[vl] = '\0';
-		if (dh_parse_ll(tmp, 0, (long long)c->r->body.max, &x) == 0 &&
+		if (dh_parse_lln(v, vl, 0, (long long)c->r->body.max, &x) == 0 &&
 		    c->r->body.len == 0)
 			dh_buf_reserve(&c->r->body, (size_t)x);
 	} else if (IS("Retry-After") || IS("X-RateLimit-Retry-After") ||
 	    IS("X-Ratelimit-Remaining") || IS("X-Ratelimit-Total")) {
-		if (vl >= sizeof(tmp))
-			return len;
-		memcpy(tmp, v, vl);
-		tmp[vl] = '\0';
-		if (dh_parse_ll(tmp, 0, 1000000000, &x) == -1)
+		if (dh_parse_lln(v, vl, 0, 1000000000, &x) == -1)
 			return len;
 		if (IS("Retry-After") || IS("X-RateLimit-Retry-After"))
 			c->r->retry_after = (long)x;
