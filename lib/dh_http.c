@@ -164,8 +164,8 @@ on_header(char *p, size_t sz, size_t n, void *arg)
 		c->r->content_type[l] = '\0';
 	} else if (IS("Content-Length")) {
 		/* The body in one allocation; a longer one still grows. */
-		if (dh_parse_lln(v, vl, 0, (long long)c->r->body.max, &x) == 0 &&
-		    c->r->body.len == 0)
+		if (dh_parse_lln(v, vl, 0, (long long)c->r->body.max,
+		    &x) == 0 && c->r->body.len == 0)
 			dh_buf_reserve(&c->r->body, (size_t)x);
 	} else if (IS("Retry-After") || IS("X-RateLimit-Retry-After") ||
 	    IS("X-Ratelimit-Remaining") || IS("X-Ratelimit-Total")) {
