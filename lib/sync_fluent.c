@@ -617,9 +617,21 @@ same_bytes(const struct known_ent *e, const unsigned char *h)
 	    memcmp(e->hash, h, DH_FLUENT_HASH_LEN) == 0;
 }
 
+/* Whether the ticket of e is met for the first time in this run (then
+ * counted as fetched). */
+static int
+met(struct known_ent *e, struct dh_sync_result *res)
+{
+	if (e->seen)
+		return 0;
+	e->seen = 1;
+	res->fetched++;
+	return 1;
+}
+
 /*
- * Whether a ticket is met for the first time in this run (then counted as
- * fetched); -1 when out of memory.
+ * Whether ticket id is met for the first time in this run; -1 when out of
+ * memory.
  */
 static int
 first_sight(struct fetch_state *st, struct dh_sync_result *res, long long id)
@@ -628,11 +640,7 @@ first_sight(struct fetch_state *st, struct dh_sync_result *res, long long id)
 
 	if (e == NULL && (e = known_put(&st->fresh, id)) == NULL)
 		return -1;
-	if (e->seen)
-		return 0;
-	e->seen = 1;
-	res->fetched++;
-	return 1;
+	return met(e, res);
 }
 
 /* Record the progress and renew the lease, at most every DH_PROGRESS_MS. */
@@ -749,10 +757,8 @@ process_page(struct dh_db *db, struct dh_sync_result *res,
 			/* The bytes stored for its id exactly: unchanged. */
 			if (older_than_filter(st, he->created))
 				st->done = 1;
-			else if (!he->seen) {
-				he->seen = 1;
-				res->fetched++;
-			}
+			else
+				met(he, res);
 			continue;
 		}
 		if (strcmp(t[kept].date, st->filter) < 0) {
