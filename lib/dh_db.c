@@ -427,6 +427,31 @@ out:
 	return rc;
 }
 
+/*
+ * Whether rc says the connection is gone; it is then closed, so that the
+ * statement can be tried again on a new one (outside a transaction).
+ */
+static int
+lost(struct dh_db *db, int rc)
+{
+	if (rc != DH_DB_DOWN && !(rc == DH_DB_ERR && is_down(db->errnum)))
+		return 0;
+	dh_warn("database connection lost: %s", db->err);
+	disconnect(db);
+	return 1;
+}
+
+/* What a statement tried once or twice answers, logged when not OK. */
+static int
+outcome(struct dh_db *db, int rc)
+{
+	if (rc == DH_DB_ERR && is_down(db->errnum))
+		rc = DH_DB_DOWN;
+	if (rc != DH_DB_OK)
+		dh_debug("%s", db->err);
+	return rc;
+}
+
 /* The rows of s handed to fn one by one; *rows counts them. */
 static int
 each_once(struct dh_db *db, struct dh_stmt *s, const struct dh_val *args,
@@ -497,20 +522,11 @@ dh_db_each(struct dh_db *db, struct dh_stmt *s, const struct dh_val *args,
 	int	 rc, tx = db->in_tx;
 
 	rc = each_once(db, s, args, nargs, cols, ncols, fn, arg, &rows);
-	if (rc == DH_DB_DOWN || (rc == DH_DB_ERR && is_down(db->errnum))) {
-		dh_warn("database connection lost: %s", db->err);
-		disconnect(db);
-		rc = DH_DB_DOWN;
-		/* Again only when no row was handed over yet. */
-		if (!tx && rows == 0)
-			rc = each_once(db, s, args, nargs, cols, ncols, fn,
-			    arg, &rows);
-		if (rc == DH_DB_ERR && is_down(db->errnum))
-			rc = DH_DB_DOWN;
-	}
-	if (rc != DH_DB_OK)
-		dh_debug("%s", db->err);
-	return rc;
+	/* Again only when no row was handed over yet. */
+	if (lost(db, rc) && !tx && rows == 0)
+		rc = each_once(db, s, args, nargs, cols, ncols, fn, arg,
+		    &rows);
+	return outcome(db, rc);
 }
 
 int
@@ -522,18 +538,9 @@ dh_db_stmt(struct dh_db *db, struct dh_stmt *s, const struct dh_val *args,
 	if (res != NULL)
 		*res = NULL;
 	rc = exec_once(db, s, args, nargs, res, affected);
-	if (rc == DH_DB_DOWN || (rc == DH_DB_ERR && is_down(db->errnum))) {
-		dh_warn("database connection lost: %s", db->err);
-		disconnect(db);
-		rc = DH_DB_DOWN;
-		if (!tx)
-			rc = exec_once(db, s, args, nargs, res, affected);
-		if (rc == DH_DB_ERR && is_down(db->errnum))
-			rc = DH_DB_DOWN;
-	}
-	if (rc != DH_DB_OK)
-		dh_debug("%s", db->err);
-	return rc;
+	if (lost(db, rc) && !tx)
+		rc = exec_once(db, s, args, nargs, res, affected);
+	return outcome(db, rc);
 }
 
 int
