@@ -328,12 +328,14 @@ t_eq "$(sql "SELECT title FROM fluent_tickets WHERE fluent_id = 8")" "changed wi
 lock_tickets() {	# seconds: hold fluent_tickets locked, in the background
 	sql "LOCK TABLES fluent_tickets WRITE; DO SLEEP($1); UNLOCK TABLES" &
 	LOCKER=$!
-	local i
+	local i n=0
 	for i in $(seq 1 50); do
-		[ "$(sql "SELECT COUNT(*) FROM information_schema.processlist
-		    WHERE info LIKE 'DO SLEEP%'")" = 1 ] && return 0
+		n=$(sql "SELECT COUNT(*) FROM information_schema.processlist
+		    WHERE info LIKE 'DO SLEEP%'")
+		[ "$n" = 1 ] && break
 		sleep 0.1
 	done
+	t_eq "$n" 1 "fluent_tickets held locked"
 }
 pages_while() {	# want: poll the fake until it served want pages (3 s)
 	local i p=""
