@@ -11,6 +11,7 @@
 #include <mysqld_error.h>
 
 #include "dh_db.h"
+#include "dh_jw.h"
 #include "dh_log.h"
 #include "dh_util.h"
 
@@ -697,132 +698,87 @@ dh_res_json(const struct dh_result *r)
 	return a;
 }
 
-/* Append s as a JSON string, escaped as jansson does with ENSURE_ASCII. */
+/* An integer as MariaDB writes it, short enough to be an int64: copied. */
 static int
-json_text_string(struct dh_buf *b, const char *s)
+canonical_int(const char *s, size_t n)
 {
-	static const char	 hex[] = "0123456789ABCDEF";
-	const unsigned char	*p = (const unsigned char *)s, *run;
-	unsigned long		 cp;
-	char			 e[12];
-	size_t			 n;
+	size_t	 i = s[0] == '-';
 
-	if (dh_buf_append(b, "\"", 1) == -1)
-		return -1;
-	while (*p != '\0') {
-		for (run = p; *p >= 0x20 && *p < 0x80 && *p != '"' &&
-		    *p != '\\'; p++)
-			;
-		if (p > run && dh_buf_append(b, run, (size_t)(p - run)) == -1)
-			return -1;
-		if (*p == '\0')
-			break;
-		n = 1;
-		switch (*p) {
-		case '"':  memcpy(e, "\\\"", 2); n = 2; break;
-		case '\\': memcpy(e, "\\\\", 2); n = 2; break;
-		case '\b': memcpy(e, "\\b", 2); n = 2; break;
-		case '\f': memcpy(e, "\\f", 2); n = 2; break;
-		case '\n': memcpy(e, "\\n", 2); n = 2; break;
-		case '\r': memcpy(e, "\\r", 2); n = 2; break;
-		case '\t': memcpy(e, "\\t", 2); n = 2; break;
-		default:
-			break;
-		}
-		if (n == 2) {
-			p++;
-		} else {
-			/* A control byte or a UTF-8 sequence: \uXXXX. */
-			if (*p < 0x80) {
-				cp = *p;
-				p++;
-			} else if ((*p & 0xe0) == 0xc0 && (p[1] & 0xc0) == 0x80) {
-				cp = ((unsigned long)(p[0] & 0x1f) << 6) |
-				    (p[1] & 0x3f);
-				if (cp < 0x80)
-					return -1;
-				p += 2;
-			} else if ((*p & 0xf0) == 0xe0 &&
-			    (p[1] & 0xc0) == 0x80 && (p[2] & 0xc0) == 0x80) {
-				cp = ((unsigned long)(p[0] & 0x0f) << 12) |
-				    ((unsigned long)(p[1] & 0x3f) << 6) |
-				    (p[2] & 0x3f);
-				if (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))
-					return -1;
-				p += 3;
-			} else if ((*p & 0xf8) == 0xf0 &&
-			    (p[1] & 0xc0) == 0x80 && (p[2] & 0xc0) == 0x80 &&
-			    (p[3] & 0xc0) == 0x80) {
-				cp = ((unsigned long)(p[0] & 0x07) << 18) |
-				    ((unsigned long)(p[1] & 0x3f) << 12) |
-				    ((unsigned long)(p[2] & 0x3f) << 6) |
-				    (p[3] & 0x3f);
-				if (cp < 0x10000 || cp > 0x10ffff)
-					return -1;
-				p += 4;
-			} else
-				return -1;
-			if (cp > 0xffff) {
-				unsigned long	 hi, lo;
-
-				cp -= 0x10000;
-				hi = 0xd800 | (cp >> 10);
-				lo = 0xdc00 | (cp & 0x3ff);
-				snprintf(e, sizeof(e), "\\u%c%c%c%c",
-				    hex[hi >> 12], hex[(hi >> 8) & 15],
-				    hex[(hi >> 4) & 15], hex[hi & 15]);
-				if (dh_buf_append(b, e, 6) == -1)
-					return -1;
-				cp = lo;
-			}
-			snprintf(e, sizeof(e), "\\u%c%c%c%c", hex[cp >> 12],
-			    hex[(cp >> 8) & 15], hex[(cp >> 4) & 15],
-			    hex[cp & 15]);
-			n = 6;
-		}
-		if (dh_buf_append(b, e, n) == -1)
-			return -1;
-	}
-	return dh_buf_append(b, "\"", 1);
+	if (n - i == 0 || n - i > 18 || (s[i] == '0' && n - i > 1) ||
+	    (s[i] == '0' && i == 1))
+		return 0;
+	for (; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+	return 1;
 }
 
 int
 dh_res_json_text(const struct dh_result *r, struct dh_buf *b)
 {
+	struct dh_buf	 keys;
+	size_t		*koff = NULL;
 	const char	*s;
+	char		 num[32];
 	long long	 v;
 	double		 d;
 	int		 rc = 0;
 
+	/* Each column's ,"name": once, escaped. */
+	dh_buf_init(&keys, b->max);
+	if (r != NULL && r->nrows > 0) {
+		if ((koff = calloc(r->ncols + 1, sizeof(*koff))) == NULL)
+			return -1;
+		for (unsigned c = 0; c < r->ncols && rc == 0; c++) {
+			koff[c] = keys.len;
+			rc |= dh_json_put_string(&keys, ",", 1, r->names[c],
+			    strlen(r->names[c]));
+			rc |= dh_buf_append(&keys, ":", 1);
+		}
+		koff[r->ncols] = keys.len;
+	}
 	rc |= dh_buf_append(b, "[", 1);
 	for (size_t i = 0; r != NULL && i < r->nrows && rc == 0; i++) {
 		rc |= dh_buf_append(b, i > 0 ? ",{" : "{", i > 0 ? 2 : 1);
 		for (unsigned c = 0; c < r->ncols && rc == 0; c++) {
-			if (c > 0)
-				rc |= dh_buf_append(b, ",", 1);
-			rc |= json_text_string(b, r->names[c]);
-			rc |= dh_buf_append(b, ":", 1);
+			/* The first member goes without its comma. */
+			const char	*k = keys.data + koff[c] + (c == 0);
+			size_t		 kn = koff[c + 1] - koff[c] - (c == 0);
+			size_t		 n;
+
 			s = dh_res_get(r, i, c);
-			if (s == NULL)
+			if (s == NULL) {
+				rc |= dh_buf_append(b, k, kn);
 				rc |= dh_buf_append(b, "null", 4);
-			else if (r->kinds[c] == DH_C_INT &&
+				continue;
+			}
+			n = strlen(s);
+			if (r->kinds[c] == DH_C_INT && canonical_int(s, n)) {
+				rc |= dh_buf_append(b, k, kn);
+				rc |= dh_buf_append(b, s, n);
+			} else if (r->kinds[c] == DH_C_INT &&
 			    dh_parse_ll(s, -9223372036854775807LL - 1,
-			    9223372036854775807LL, &v) == 0)
-				rc |= dh_buf_printf(b, "%lld", v);
-			else if (r->kinds[c] == DH_C_REAL &&
+			    9223372036854775807LL, &v) == 0) {
+				rc |= dh_buf_append(b, k, kn);
+				rc |= dh_buf_append(b, num, (size_t)snprintf(num,
+				    sizeof(num), "%lld", v));
+			} else if (r->kinds[c] == DH_C_REAL &&
 			    dh_parse_double(s, -1e300, 1e300, &d) == 0) {
 				/* Rare: let jansson format the real. */
 				json_t	*j = json_real(d);
 				char	*t = json_dumps(j, JSON_ENCODE_ANY);
 
+				rc |= dh_buf_append(b, k, kn);
 				rc |= t == NULL ? -1 : dh_buf_puts(b, t);
 				free(t);
 				json_decref(j);
 			} else
-				rc |= json_text_string(b, s);
+				rc |= dh_json_put_string(b, k, kn, s, n);
 		}
 		rc |= dh_buf_append(b, "}", 1);
 	}
 	rc |= dh_buf_append(b, "]", 1);
+	free(koff);
+	dh_buf_release(&keys);
 	return rc == 0 ? 0 : -1;
 }
