@@ -17,6 +17,7 @@
 
 #include "closures.h"
 #include "dh_fcgi.h"
+#include "dh_jw.h"
 #include "dh_log.h"
 #include "dh_query.h"
 #include "dh_tz.h"
@@ -228,19 +229,48 @@ out:
 	return rc;
 }
 
-static json_t *
-row_json(const struct row *r)
-{
-	int	 fresh = strcmp(r->source, "freshservice") == 0;
+/* MAX_ROWS lines, each name escaped at its longest, and the rest. */
+#define REPLY_MAX	(MAX_ROWS * (6u * DH_CLOSE_NAME_MAX + 256) + 4096)
 
-	return json_pack("{s:s,s:o,s:I,s:o,s:s,s:I}",
-	    "name", r->name,
-	    "freshworks_user_id", fresh ? json_integer(r->agent_id) :
-	    json_null(),
-	    "agent_id", (json_int_t)r->agent_id,
-	    "user_id", r->user_id > 0 ? json_integer(r->user_id) : json_null(),
-	    "source", r->source,
-	    "tickets_closed", (json_int_t)r->closed);
+/* One leaderboard line. */
+static void
+row_write(struct dh_jw *w, const struct row *r)
+{
+	dh_jw_obj(w);
+	dh_jw_kstr(w, "name", r->name);
+	dh_jw_key(w, "freshworks_user_id");
+	if (strcmp(r->source, "freshservice") == 0)
+		dh_jw_int(w, r->agent_id);
+	else
+		dh_jw_null(w);
+	dh_jw_kint(w, "agent_id", r->agent_id);
+	dh_jw_key(w, "user_id");
+	if (r->user_id > 0)
+		dh_jw_int(w, r->user_id);
+	else
+		dh_jw_null(w);
+	dh_jw_kstr(w, "source", r->source);
+	dh_jw_kint(w, "tickets_closed", r->closed);
+	dh_jw_end(w, '}');
+}
+
+/* The short line of a top closer or performer. */
+static void
+top_write(struct dh_jw *w, const struct row *r)
+{
+	dh_jw_obj(w);
+	dh_jw_kstr(w, "name", r->name);
+	dh_jw_kint(w, "tickets_closed", r->closed);
+	dh_jw_kstr(w, "source", r->source);
+	dh_jw_end(w, '}');
+}
+
+static void
+reply_jw(struct dh_req *req, struct dh_jw *w)
+{
+	dh_reply_text(req, 200, dh_jw_failed(w) ? NULL : w->b.data,
+	    w->b.len);
+	dh_jw_release(w);
 }
 
 static void
@@ -248,10 +278,10 @@ reply_period(struct dh_req *req, const char *period)
 {
 	struct board	 b;
 	struct dh_date	 d;
+	struct dh_jw	 w;
 	char		 df[11], dt[11];
 	long		 from, to;
 	long long	 total = 0;
-	json_t		*list, *top = json_null();
 	int		 rc;
 
 	period_range(&req->app->cfg, period, &from, &to);
@@ -259,25 +289,32 @@ reply_period(struct dh_req *req, const char *period)
 		dh_reply_db(req, rc);
 		return;
 	}
-	list = json_array();
-	for (size_t i = 0; i < b.n; i++) {
-		json_array_append_new(list, row_json(&b.r[i]));
-		total += b.r[i].closed;
-	}
-	if (b.n > 0) {
-		json_decref(top);
-		top = json_pack("{s:s,s:I,s:s}", "name", b.r[0].name,
-		    "tickets_closed", (json_int_t)b.r[0].closed, "source",
-		    b.r[0].source);
-	}
 	dh_days_to_date(from, &d);
 	dh_date_format(&d, df);
 	dh_days_to_date(to, &d);
 	dh_date_format(&d, dt);
-	dh_reply_json(req, 200, json_pack("{s:s,s:s,s:s,s:s,s:s,s:o,s:I,s:o}",
-	    "date", dt, "period", period, "start", df, "end", dt,
-	    "timezone", dh_closure_zone(&req->app->cfg), "closures", list,
-	    "total", (json_int_t)total, "topCloser", top));
+	dh_jw_init(&w, REPLY_MAX);
+	dh_jw_obj(&w);
+	dh_jw_kstr(&w, "date", dt);
+	dh_jw_kstr(&w, "period", period);
+	dh_jw_kstr(&w, "start", df);
+	dh_jw_kstr(&w, "end", dt);
+	dh_jw_kstr(&w, "timezone", dh_closure_zone(&req->app->cfg));
+	dh_jw_key(&w, "closures");
+	dh_jw_arr(&w);
+	for (size_t i = 0; i < b.n; i++) {
+		row_write(&w, &b.r[i]);
+		total += b.r[i].closed;
+	}
+	dh_jw_end(&w, ']');
+	dh_jw_kint(&w, "total", total);
+	dh_jw_key(&w, "topCloser");
+	if (b.n > 0)
+		top_write(&w, &b.r[0]);
+	else
+		dh_jw_null(&w);
+	dh_jw_end(&w, '}');
+	reply_jw(req, &w);
 	free(b.r);
 }
 
@@ -315,9 +352,9 @@ h_top(struct dh_req *req)
 	struct dh_query	 qs;
 	struct board	 b;
 	struct dh_date	 d;
+	struct dh_jw	 w;
 	char		 ds[11];
 	long		 day;
-	json_t		*list;
 	int		 rc;
 
 	if (dh_req_query(req, &qs, fields, DH_ARRAY_LEN(fields), v) == -1)
@@ -328,15 +365,18 @@ h_top(struct dh_req *req)
 		dh_reply_db(req, rc);
 		return;
 	}
-	list = json_array();
-	for (size_t i = 0; i < b.n && i < TOP_N; i++)
-		json_array_append_new(list, json_pack("{s:s,s:I,s:s}",
-		    "name", b.r[i].name, "tickets_closed",
-		    (json_int_t)b.r[i].closed, "source", b.r[i].source));
 	dh_days_to_date(day, &d);
 	dh_date_format(&d, ds);
-	dh_reply_json(req, 200, json_pack("{s:s,s:o}", "date", ds,
-	    "performers", list));
+	dh_jw_init(&w, REPLY_MAX);
+	dh_jw_obj(&w);
+	dh_jw_kstr(&w, "date", ds);
+	dh_jw_key(&w, "performers");
+	dh_jw_arr(&w);
+	for (size_t i = 0; i < b.n && i < TOP_N; i++)
+		top_write(&w, &b.r[i]);
+	dh_jw_end(&w, ']');
+	dh_jw_end(&w, '}');
+	reply_jw(req, &w);
 	free(b.r);
 }
 
