@@ -13,37 +13,33 @@
 #include <strings.h>
 
 #include "closures.h"
+#include "dh_jscan.h"
 #include "dh_json.h"
 #include "dh_tz.h"
 #include "dh_util.h"
 
 /* A stats time: absent or null is -1, otherwise it must parse. */
 static int
-read_time(const json_t *stats, const char *key, int64_t *out)
+read_time(const char *v, const char *end, struct dh_buf *b, int64_t *out)
 {
-	const json_t	*v;
+	int	 oom = 0;
 
 	*out = -1;
-	if (stats == NULL)
+	if (v == NULL || *v == 'n')
 		return 0;
-	v = json_object_get(stats, key);
-	if (v == NULL || json_is_null(v))
-		return 0;
-	if (!json_is_string(v))
+	if (dh_jtext_str(v, end, b, &oom) == NULL)
 		return -1;
-	if (dh_tz_parse(json_string_value(v), "UTC", out) == -1)
-		return -1;
-	return 0;
+	return dh_tz_parse(b->data, "UTC", out) == -1 ? -1 : 0;
 }
 
 /* An optional positive id: absent or null is 0. */
 static int
-read_id(const json_t *o, const char *key, long long *out)
+read_id(const char *v, const char *end, struct dh_buf *b, long long *out)
 {
 	int	 rc;
 
 	*out = 0;
-	rc = dh_json_get_ll(o, key, out);
+	rc = dh_jtext_ll(v, end, b, out);
 	if (rc == 1) {
 		*out = 0;
 		return 0;
@@ -53,38 +49,50 @@ read_id(const json_t *o, const char *key, long long *out)
 	return 0;
 }
 
+enum { K_ID, K_STATUS, K_RESPONDER, K_GROUP, K_STATS, K__MAX };
+static const char *const ticket_key[K__MAX] = {
+	"id", "status", "responder_id", "group_id", "stats",
+};
+enum { S_CLOSED, S_RESOLVED, S__MAX };
+static const char *const stats_key[S__MAX] = { "closed_at", "resolved_at" };
+
 int
-dh_fresh_ticket_read(const json_t *o, struct dh_fresh_ticket *t, char *err,
-    size_t errlen)
+dh_fresh_ticket_read_text(const char *p, const char *end,
+    struct dh_fresh_ticket *t, char *err, size_t errlen)
 {
-	const json_t	*stats;
+	const char	*v[K__MAX], *sv[S__MAX] = { NULL, NULL };
 	const char	*bad = NULL;
+	struct dh_buf	 b;
 
 	memset(t, 0, sizeof(*t));
 	t->closed_utc = t->resolved_utc = -1;
-	if (!json_is_object(o)) {
+	if (p >= end || *p != '{') {
 		snprintf(err, errlen, "ticket: expected an object");
 		return -1;
 	}
-	if (dh_json_get_ll(o, "id", &t->id) != 0 || t->id <= 0)
+	/* Decoded strings are never longer than the text. */
+	dh_buf_init(&b, (size_t)(end - p) + 1);
+	dh_js_members(p, end, ticket_key, v, K__MAX);
+	if (dh_jtext_ll(v[K_ID], end, &b, &t->id) != 0 || t->id <= 0)
 		bad = "id";
-	else if (dh_json_get_ll(o, "status", &t->status) == -1)
+	else if (dh_jtext_ll(v[K_STATUS], end, &b, &t->status) == -1)
 		bad = "status";
-	else if (read_id(o, "responder_id", &t->responder_id) == -1)
+	else if (read_id(v[K_RESPONDER], end, &b, &t->responder_id) == -1)
 		bad = "responder_id";
-	else if (read_id(o, "group_id", &t->group_id) == -1)
+	else if (read_id(v[K_GROUP], end, &b, &t->group_id) == -1)
 		bad = "group_id";
-	if (bad == NULL) {
-		stats = json_object_get(o, "stats");
-		if (stats != NULL && !json_is_null(stats) &&
-		    !json_is_object(stats))
-			bad = "stats";
-		else if (read_time(stats, "closed_at", &t->closed_utc) == -1)
+	else if (v[K_STATS] != NULL && *v[K_STATS] != 'n' &&
+	    *v[K_STATS] != '{')
+		bad = "stats";
+	if (bad == NULL && v[K_STATS] != NULL && *v[K_STATS] == '{') {
+		dh_js_members(v[K_STATS], end, stats_key, sv, S__MAX);
+		if (read_time(sv[S_CLOSED], end, &b, &t->closed_utc) == -1)
 			bad = "stats.closed_at";
-		else if (read_time(stats, "resolved_at",
+		else if (read_time(sv[S_RESOLVED], end, &b,
 		    &t->resolved_utc) == -1)
 			bad = "stats.resolved_at";
 	}
+	dh_buf_release(&b);
 	if (bad != NULL) {
 		if (t->id > 0)
 			snprintf(err, errlen, "ticket %lld: %s: malformed",
@@ -95,6 +103,24 @@ dh_fresh_ticket_read(const json_t *o, struct dh_fresh_ticket *t, char *err,
 		return -1;
 	}
 	return 0;
+}
+
+int
+dh_fresh_ticket_read(const json_t *o, struct dh_fresh_ticket *t, char *err,
+    size_t errlen)
+{
+	char	*text;
+	int	 rc;
+
+	if ((text = json_dumps(o, JSON_COMPACT | JSON_ENCODE_ANY)) == NULL) {
+		memset(t, 0, sizeof(*t));
+		snprintf(err, errlen, "ticket: expected an object");
+		return -1;
+	}
+	rc = dh_fresh_ticket_read_text(text, text + strlen(text), t, err,
+	    errlen);
+	free(text);
+	return rc;
 }
 
 enum dh_close_verdict

@@ -31,9 +31,14 @@ struct dh_fresh_ticket {
 
 /*
  * Read one ticket object of a list answer (integers may be numbers or
- * numeric strings, any field may be null).  Returns 0, or -1 with err
- * naming the bad field when the id is missing or a field is malformed.
+ * numeric strings, any field may be null) from its text [p, end), checked
+ * by dh_jscan, without building a tree: only the members counting needs
+ * are looked at.  Returns 0, or -1 with err naming the bad field when the
+ * id is missing or a field is malformed.
  */
+int	 dh_fresh_ticket_read_text(const char *p, const char *end,
+	    struct dh_fresh_ticket *, char *err, size_t errlen);
+/* The same for a parsed object (the unit tests' tables). */
 int	 dh_fresh_ticket_read(const json_t *, struct dh_fresh_ticket *,
 	    char *err, size_t errlen);
 

@@ -1,9 +1,12 @@
 /*
  * Readers that accept what providers actually send.
  */
+#include <limits.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "dh_jscan.h"
 #include "dh_json.h"
 #include "dh_util.h"
 
@@ -45,4 +48,42 @@ int
 dh_json_get_ll(const json_t *obj, const char *key, long long *out)
 {
 	return dh_json_ll(json_object_get(obj, key), out);
+}
+
+/* Readers of checked text: see dh_json.h. */
+const char *
+dh_jtext_str(const char *v, const char *end, struct dh_buf *b, int *oom)
+{
+	dh_buf_reset(b);
+	if (v == NULL || *v != '"')
+		return NULL;
+	if (dh_js_decode(v, end, b) == -1) {
+		*oom = 1;
+		return NULL;
+	}
+	return b->data;
+}
+
+int
+dh_jtext_ll(const char *v, const char *end, struct dh_buf *b, long long *out)
+{
+	const char	*e;
+	char		 num[64];
+	int		 oom = 0;
+
+	if (v == NULL || *v == 'n')
+		return 1;
+	if (*v == '"')
+		return dh_jtext_str(v, end, b, &oom) == NULL ? -1 :
+		    dh_parse_ll(b->data, LLONG_MIN, LLONG_MAX, out);
+	if (*v != '-' && (*v < '0' || *v > '9'))
+		return -1;
+	if ((e = dh_js_skip(v, end)) == NULL ||
+	    (size_t)(e - v) >= sizeof(num))
+		return -1;
+	memcpy(num, v, (size_t)(e - v));
+	num[e - v] = '\0';
+	if (strpbrk(num, ".eE") == NULL)
+		return dh_parse_ll(num, LLONG_MIN, LLONG_MAX, out);
+	return dh_real_ll(strtod(num, NULL), out);
 }

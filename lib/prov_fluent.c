@@ -256,30 +256,11 @@ static const char *const inner_key[A__MAX] = {
 	"full_name", "id", "email", "title",
 };
 
-/*
- * The string member whose value starts at v, decoded into b (which cannot
- * overflow: a decoded string is never longer than its JSON), or NULL when
- * it is absent or not a string, as dh_json_str.  *oom is set when memory
- * ran out.
- */
-static const char *
-jstr(const char *v, const char *end, struct dh_buf *b, int *oom)
-{
-	dh_buf_reset(b);
-	if (v == NULL || *v != '"')
-		return NULL;
-	if (dh_js_decode(v, end, b) == -1) {
-		*oom = 1;
-		return NULL;
-	}
-	return b->data;
-}
-
 /* jstr as a string of the caller's, NULL when absent. */
 static char *
 jdup(const char *v, const char *end, struct dh_buf *b, int *oom)
 {
-	const char	*s = jstr(v, end, b, oom);
+	const char	*s = dh_jtext_str(v, end, b, oom);
 	char		*d;
 
 	if (s == NULL)
@@ -287,35 +268,6 @@ jdup(const char *v, const char *end, struct dh_buf *b, int *oom)
 	if ((d = strdup(s)) == NULL)
 		*oom = 1;
 	return d;
-}
-
-/*
- * The integer member at v, as dh_json_ll reads a jansson value: 1 when
- * absent or null, 0 for an integer, an integral real or a numeric string,
- * -1 for anything else.
- */
-static int
-jll(const char *v, const char *end, struct dh_buf *b, long long *out)
-{
-	const char	*e;
-	char		 num[64];
-	int		 oom = 0;
-
-	if (v == NULL || *v == 'n')
-		return 1;
-	if (*v == '"')
-		return jstr(v, end, b, &oom) == NULL ? -1 :
-		    dh_parse_ll(b->data, LLONG_MIN, LLONG_MAX, out);
-	if (*v != '-' && (*v < '0' || *v > '9'))
-		return -1;
-	if ((e = dh_js_skip(v, end)) == NULL ||
-	    (size_t)(e - v) >= sizeof(num))
-		return -1;
-	memcpy(num, v, (size_t)(e - v));
-	num[e - v] = '\0';
-	if (strpbrk(num, ".eE") == NULL)
-		return dh_parse_ll(num, LLONG_MIN, LLONG_MAX, out);
-	return dh_real_ll(strtod(num, NULL), out);
 }
 
 int
@@ -362,11 +314,11 @@ dh_fluent_map_text(const char *raw, size_t rawlen, const char *site_tz,
 		goto fail;
 	}
 	dh_js_members(raw, end, ticket_key, m, T__MAX);
-	if (jll(m[T_ID], end, &b, &t->id) != 0 || t->id <= 0) {
+	if (dh_jtext_ll(m[T_ID], end, &b, &t->id) != 0 || t->id <= 0) {
 		snprintf(err, errlen, "ticket: missing or invalid id");
 		goto fail;
 	}
-	s = jstr(m[T_CREATED], end, &b, &oom);
+	s = dh_jtext_str(m[T_CREATED], end, &b, &oom);
 	if (s == NULL || dh_tz_parse(s, site_tz, &ts) == -1) {
 		if (oom)
 			goto oom;
@@ -379,10 +331,10 @@ dh_fluent_map_text(const char *raw, size_t rawlen, const char *site_tz,
 	dh_tz_to_local(biz_tz, ts, &w);
 	dh_wall_date(&w, t->date);
 	dh_wall_time(&w, t->time);
-	if ((s = jstr(m[T_UPDATED], end, &b, &oom)) != NULL &&
+	if ((s = dh_jtext_str(m[T_UPDATED], end, &b, &oom)) != NULL &&
 	    dh_tz_parse(s, site_tz, &ts) == 0)
 		dh_tz_format_utc(ts, t->updated_at);
-	if ((s = jstr(m[T_RESOLVED], end, &b, &oom)) != NULL &&
+	if ((s = dh_jtext_str(m[T_RESOLVED], end, &b, &oom)) != NULL &&
 	    dh_tz_parse(s, site_tz, &ts) == 0)
 		dh_tz_format_utc(ts, t->resolved_utc);
 
@@ -397,9 +349,9 @@ dh_fluent_map_text(const char *raw, size_t rawlen, const char *site_tz,
 	utf8_cut(t->title, 255);
 	if (dh_buf_puts(&d, t->title) == -1)
 		goto oom;
-	s = jstr(m[T_MESSAGE], end, &b, &oom);
+	s = dh_jtext_str(m[T_MESSAGE], end, &b, &oom);
 	if (s == NULL && !oom)
-		s = jstr(m[T_CONTENT], end, &b, &oom);
+		s = dh_jtext_str(m[T_CONTENT], end, &b, &oom);
 	if (oom)
 		goto oom;
 	if (s != NULL && *s != '\0') {
@@ -428,21 +380,21 @@ dh_fluent_map_text(const char *raw, size_t rawlen, const char *site_tz,
 	t->description = d.data;
 	dh_buf_init(&d, 0);
 
-	s = jstr(m[T_PRIORITY], end, &b, &oom);
+	s = dh_jtext_str(m[T_PRIORITY], end, &b, &oom);
 	if (s == NULL && !oom)
-		s = jstr(m[T_CPRIORITY], end, &b, &oom);
+		s = dh_jtext_str(m[T_CPRIORITY], end, &b, &oom);
 	t->urgency = dh_fluent_urgency(s);
 	copy_cut(t->priority, s != NULL ? s : "", sizeof(t->priority));
-	s = jstr(m[T_STATUS], end, &b, &oom);
+	s = dh_jtext_str(m[T_STATUS], end, &b, &oom);
 	copy_cut(t->status, s != NULL ? s : "unknown", sizeof(t->status));
 
 	s = NULL;
 	if (m[T_PRODUCT] != NULL && *m[T_PRODUCT] == '{') {
 		dh_js_members(m[T_PRODUCT], end, inner_key, in, A__MAX);
-		s = jstr(in[A_TITLE], end, &b, &oom);
+		s = dh_jtext_str(in[A_TITLE], end, &b, &oom);
 	}
 	if (s == NULL && !oom)
-		s = jstr(m[T_PRODUCT_NAME], end, &b, &oom);
+		s = dh_jtext_str(m[T_PRODUCT_NAME], end, &b, &oom);
 	if (oom)
 		goto oom;
 	t->category = dh_fluent_category(s);
@@ -451,15 +403,15 @@ dh_fluent_map_text(const char *raw, size_t rawlen, const char *site_tz,
 			goto oom;
 		utf8_cut(t->website_url, 255);
 	}
-	if (jll(m[T_AGENT_ID], end, &b, &t->agent_id) == -1)
+	if (dh_jtext_ll(m[T_AGENT_ID], end, &b, &t->agent_id) == -1)
 		t->agent_id = 0;
-	if (jll(m[T_CLOSED_BY], end, &b, &t->closed_by) == -1)
+	if (dh_jtext_ll(m[T_CLOSED_BY], end, &b, &t->closed_by) == -1)
 		t->closed_by = 0;
 	if (m[T_AGENT] != NULL && *m[T_AGENT] == '{') {
 		dh_js_members(m[T_AGENT], end, inner_key, in, A__MAX);
 		t->agent_name = jdup(in[A_FULL_NAME], end, &b, &oom);
 		if (t->agent_id == 0)
-			jll(in[A_ID], end, &b, &t->agent_id);
+			dh_jtext_ll(in[A_ID], end, &b, &t->agent_id);
 	}
 	if (m[T_CUSTOMER] != NULL && *m[T_CUSTOMER] == '{') {
 		dh_js_members(m[T_CUSTOMER], end, inner_key, in, A__MAX);

@@ -11,6 +11,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "dh_jscan.h"
 #include "dh_json.h"
 #include "dh_log.h"
 #include "dh_tz.h"
@@ -291,26 +292,99 @@ dh_fresh_get_page(struct dh_fresh *f, const char *url, const char *key,
 		    r->body.data[0] == '<' ? "an HTML page" : "unknown text");
 		goto out;
 	}
-	if ((pg->root = json_loadb(r->body.data, r->body.len, 0,
-	    &e)) == NULL) {
-		snprintf(err, errlen, "Freshservice %s: invalid JSON (%s at "
-		    "byte %d)", key, e.text, e.position);
-		goto out;
-	}
-	pg->items = json_object_get(pg->root, key);
-	if (!json_is_array(pg->items)) {
-		snprintf(err, errlen, "Freshservice %s: no \"%s\" array in "
-		    "the answer", key, key);
-		goto out;
+	if (strcmp(key, "tickets") == 0) {
+		if (dh_fresh_page_text(r->body.data, r->body.len, pg, err,
+		    errlen) == -1)
+			goto out;
+		/* The page keeps the body. */
+		pg->own = r->body.data;
+		r->body.data = NULL;
+		r->body.len = r->body.cap = 0;
+	} else {
+		if ((pg->root = json_loadb(r->body.data, r->body.len, 0,
+		    &e)) == NULL) {
+			snprintf(err, errlen, "Freshservice %s: invalid JSON "
+			    "(%s at byte %d)", key, e.text, e.position);
+			goto out;
+		}
+		pg->items = json_object_get(pg->root, key);
+		if (!json_is_array(pg->items)) {
+			snprintf(err, errlen, "Freshservice %s: no \"%s\" "
+			    "array in the answer", key, key);
+			goto out;
+		}
 	}
 	rc = DH_PROV_OK;
 out:
-	if (rc != DH_PROV_OK) {
-		json_decref(pg->root);
-		pg->root = NULL;
-		pg->items = NULL;
-		pg->next[0] = '\0';
-	}
+	if (rc != DH_PROV_OK)
+		dh_fresh_page_release(pg);
 	dh_http_resp_release(&own);
 	return rc;
+}
+
+void
+dh_fresh_page_release(struct dh_fresh_page *pg)
+{
+	json_decref(pg->root);
+	free(pg->own);
+	memset(pg, 0, sizeof(*pg));
+}
+
+int
+dh_fresh_page_text(const char *body, size_t len, struct dh_fresh_page *pg,
+    char *err, size_t errlen)
+{
+	static const char *const key[] = { "tickets" };
+	const char	*end = body + len, *p, *e, *bad = body, *v;
+
+	p = dh_js_ws(body, end);
+	e = p < end ? dh_js_value(p, end, &bad) : NULL;
+	if (e == NULL || dh_js_ws(e, end) != end) {
+		/* Where it went wrong: the scanner says, or it is what
+		 * follows a whole value, or the text is empty. */
+		if (e != NULL)
+			bad = dh_js_ws(e, end);
+		else if (p >= end)
+			bad = end;
+		snprintf(err, errlen, "Freshservice tickets: invalid JSON "
+		    "(byte %td of %zu)", bad - body + 1, len);
+		return -1;
+	}
+	v = NULL;
+	if (*p == '{')
+		dh_js_members(p, end, key, &v, 1);
+	if (v == NULL || *v != '[') {
+		snprintf(err, errlen, "Freshservice tickets: no \"tickets\" "
+		    "array in the answer");
+		return -1;
+	}
+	pg->body = body;
+	pg->len = len;
+	pg->list = v;
+	return 0;
+}
+
+int
+dh_fresh_page_item(const struct dh_fresh_page *pg, const char **it,
+    const char **p, const char **e)
+{
+	const char	*end = pg->body + pg->len, *q;
+	int		 more;
+
+	if (*it == end)
+		return 0;
+	q = *it;
+	if (q == NULL) {
+		q = dh_js_enter(pg->list, end, &more);
+		if (!more) {
+			*it = end;
+			return 0;
+		}
+	}
+	/* Checked already: follow strings and nesting only. */
+	*p = q;
+	*e = dh_js_skip(q, end);
+	q = dh_js_after(*e, end, ']', &more, NULL);
+	*it = more && q != NULL ? q : end;
+	return 1;
 }

@@ -34,10 +34,19 @@ struct dh_fresh {
 	struct dh_http_resp	 ahead_resp;
 };
 
-/* One list page; root owns items. */
+/*
+ * One list page.  Tickets are kept as checked text, read a ticket at a
+ * time without building a tree (jansson's parse was most of the closure
+ * sync's CPU): list is the array's '[' in body.  Agents, one page a sync,
+ * are parsed: root owns items.  Release with dh_fresh_page_release().
+ */
 struct dh_fresh_page {
 	json_t		*root;
-	json_t		*items;		/* "tickets" or "agents" */
+	json_t		*items;		/* "agents" */
+	const char	*body;		/* "tickets" */
+	size_t		 len;
+	const char	*list;
+	char		*own;		/* what body points into, if ours */
 	char		 next[2048];	/* next page, "" at the end */
 };
 
@@ -79,6 +88,21 @@ void	 dh_fresh_cancel(struct dh_fresh *);
  */
 enum dh_prov_rc dh_fresh_get_page(struct dh_fresh *, const char *url,
 	    const char *key, struct dh_fresh_page *, char *err, size_t errlen);
+void	 dh_fresh_page_release(struct dh_fresh_page *);
+
+/*
+ * Check the JSON text of a tickets answer (body of len bytes, kept by the
+ * caller) and find its "tickets" array.  0 with pg->body, len and list
+ * set, or -1 with err saying what is wrong.
+ */
+int	 dh_fresh_page_text(const char *body, size_t len,
+	    struct dh_fresh_page *, char *err, size_t errlen);
+/*
+ * The tickets of a checked page in order: start with *it NULL; 1 with
+ * [*p, *e) the next one's text, 0 after the last.
+ */
+int	 dh_fresh_page_item(const struct dh_fresh_page *, const char **it,
+	    const char **p, const char **e);
 
 /*
  * How long to wait before a request of cost credits, given the rate-limit

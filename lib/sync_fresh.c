@@ -245,6 +245,7 @@ fetch(struct dh_db *db, const struct dh_config *cfg, struct dh_fresh *f,
 	struct dh_wall		 w;
 	struct dh_date		 d;
 	const char		*zone = dh_closure_zone(cfg);
+	const char		*it, *tp, *te;
 	char			 terr[256];
 	enum dh_prov_rc		 pr;
 	enum dh_csync_rc	 rc = DH_CSYNC_OK;
@@ -285,9 +286,9 @@ fetch(struct dh_db *db, const struct dh_config *cfg, struct dh_fresh *f,
 			goto out;
 		}
 		res->pages++;
-		for (size_t i = 0; i < json_array_size(pg.items); i++) {
-			if (dh_fresh_ticket_read(json_array_get(pg.items, i),
-			    &t, terr, sizeof(terr)) == -1) {
+		for (it = NULL; dh_fresh_page_item(&pg, &it, &tp, &te); ) {
+			if (dh_fresh_ticket_read_text(tp, te, &t, terr,
+			    sizeof(terr)) == -1) {
 				snprintf(err, errlen, "Freshservice tickets "
 				    "page %lld: %s", res->pages, terr);
 				rc = DH_CSYNC_PROVIDER;
@@ -327,11 +328,10 @@ fetch(struct dh_db *db, const struct dh_config *cfg, struct dh_fresh *f,
 			rc = DH_CSYNC_PROVIDER;
 			goto out;
 		}
-		json_decref(pg.root);
-		pg.root = NULL;
+		dh_fresh_page_release(&pg);
 	}
 out:
-	json_decref(pg.root);
+	dh_fresh_page_release(&pg);
 	dh_buf_release(&url);
 	return rc;
 }

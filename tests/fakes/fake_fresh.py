@@ -132,7 +132,8 @@ Control API (no auth, JSON in/out; errors -> 400 {"error":"..."})
       Kinds: 429 (Retry-After: retry_after, rate-limit body), 500 (JSON
       {"message":...}), 502html (HTML, text/html, 502), truncated (full
       Content-Length, half the body, close), notjson (200 text/html
-      "<html>..."), slow (sleep delay, default 3 s, then normal answer),
+      "<html>..."), badjson (200 application/json that is not valid JSON),
+      slow (sleep delay, default 3 s, then normal answer),
       drop (close without response), 401 (invalid_credentials body).
       "delay" is slept before any kind.
   GET /__control/stats  (?reset=1 clears after reading)
@@ -196,7 +197,12 @@ STATS_KEYS = ["agent_responded_at", "requester_responded_at", "first_responded_a
 TIME_KEYS = ("created_at", "updated_at", "due_by", "fr_due_by")
 ORDER_BY = ("created_at", "due_by", "updated_at", "status")
 INCLUDES = ("stats", "requester", "requested_for")
-FAULT_KINDS = {"429", "500", "502html", "truncated", "notjson", "slow", "drop", "401"}
+FAULT_KINDS = {"429", "500", "502html", "truncated", "notjson", "badjson", "slow", "drop",
+               "401"}
+# A 200 JSON answer that is not valid JSON: a stray comma, as a broken
+# proxy or plugin may leave it.
+BAD_JSON = b'{"tickets":[{"id":1,"status":5},]}'
+
 JSON_CT = "application/json; charset=utf-8"
 RATE_MSG = {"message": "You have exceeded the limit of requests per minute"}
 PER_PAGE_ERR = {"field": "per_page",
@@ -785,6 +791,8 @@ class Handler(BaseHandler):
             return 502, f.content_type or "text/html", [], HTML_502
         if k == "notjson":
             return 200, f.content_type or "text/html; charset=utf-8", [], HTML_NOTJSON
+        if k == "badjson":
+            return 200, JSON_CT, [], BAD_JSON
         return None
 
     def handle_data(self, app, route, path, query, params, base, page):

@@ -49,6 +49,13 @@ put_tickets() {	# JSON objects, one per argument
 }
 
 sync_date() { http POST /api/tickets/sync "${AUTHJ[@]}" -d "{\"date\":\"$1\"}"; }
+put_closed() {	# N FIRST AGENT CLOSED_AT: tickets FIRST+1.. closed by AGENT
+	local list=() i
+	for i in $(seq 1 "$1"); do
+		list+=("$(ticket $(($2 + i)) 5 "$3" "$4" '')")
+	done
+	put_tickets "${list[@]}"
+}
 force_date() { http POST /api/tickets/force-sync "${AUTHJ[@]}" -d "{\"date\":\"$1\"}"; }
 count() {	# DATE AGENT
 	sql "SELECT COALESCE(SUM(tickets_closed), 0) FROM ticket_closure
@@ -188,11 +195,7 @@ t_eq "$(jqb .ticketsProcessedToday)" "$(sql "SELECT tickets_processed FROM ticke
 t_match "$(jqb .nextAllowedSync)" 'Z$' "nextAllowedSync"
 
 t_case "a fault part-way saves nothing and says why"
-list=()
-for i in $(seq 1 150); do
-	list+=("$(ticket $((1000 + i)) 5 $C 2025-09-10T15:00:00Z '')")
-done
-put_tickets "${list[@]}"
+put_closed 150 1000 "$C" 2025-09-10T15:00:00Z
 force_date 2025-09-10
 t_eq "$STATUS" 200 "first sync"
 t_eq "$(jqb .pages)" 2 "two pages"
@@ -219,6 +222,31 @@ fresh_ctl fault '{"clear":true}'
 force_date 2025-09-10
 t_eq "$(count 2025-09-10 $C)" 149 "a later sync saves"
 t_eq "$(count 2025-09-10 $A)" 1 "a later sync saves A"
+
+t_case "invalid JSON or a malformed ticket fails the run, saving nothing"
+put_closed 120 3000 "$C" 2025-09-12T15:00:00Z
+force_date 2025-09-12
+t_eq "$STATUS" 200 "first sync"
+t_eq "$(count 2025-09-12 $C)" 120 "120 closures"
+put_tickets "$(ticket 3001 5 $A 2025-09-12T15:00:00Z '')"
+fresh_ctl fault '{"kind":"badjson","count":0,"on_page":2,"path":"/api/v2/tickets"}'
+force_date 2025-09-12
+fresh_ctl fault '{"clear":true}'
+t_eq "$STATUS" 502 "invalid JSON on page 2"
+t_match "$(jqb .error)" 'invalid JSON \(byte 33 of 34\).*page 2' "where it broke"
+t_eq "$(count 2025-09-12 $A)" 0 "nothing of the failed run saved"
+t_eq "$(count 2025-09-12 $C)" 120 "the old counts stay"
+put_tickets "$(jq -nc --argjson a "$A" '{id:3002, status:5, responder_id:$a,
+    updated_at:"2025-09-12T16:00:00Z", stats:{closed_at:"yesterday"}}')"
+force_date 2025-09-12
+t_eq "$STATUS" 502 "a malformed ticket"
+t_match "$(jqb .error)" 'ticket 3002: stats.closed_at: malformed' "names the ticket and field"
+t_eq "$(count 2025-09-12 $A)" 0 "still nothing saved"
+put_tickets "$(ticket 3002 5 $A 2025-09-12T16:00:00Z '')"
+force_date 2025-09-12
+t_eq "$STATUS" 200 "mended, the next sync succeeds"
+t_eq "$(count 2025-09-12 $A)" 2 "A's two"
+t_eq "$(count 2025-09-12 $C)" 118 "C's rest"
 
 t_case "users for the mapping and the roles"
 printf '%s\n' "$USERPW" | "$STACK_BUILD/bin/deskhub-user" -c "$CONF" add \

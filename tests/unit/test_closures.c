@@ -153,6 +153,26 @@ static const struct rcase rcases[] = {
 	{ "bad responder", "{\"id\":5,\"status\":5,\"responder_id\":\"x\"}",
 	    0, 0, NULL },
 	{ "not an object", "[1]", 0, 0, NULL },
+	/* As the provider's bytes come: blanks, escapes, repeats, reals. */
+	{ "blanks", " { \"id\" : 7 , \"status\" : 4 , \"responder_id\" :"
+	    " 21000000001 , \"stats\" : { \"closed_at\" : "
+	    "\"2025-07-01T15:00:00Z\" } } ", 1, A, "2025-07-01T15:00:00Z" },
+	{ "escaped names", "{\"\\u0069d\":8,\"resp\\u006fnder_id\":"
+	    "21000000001,\"st\\u0061ts\":{\"closed_\\u0061t\":"
+	    "\"2025-07-01T15:00:00\\u005a\"}}", 1, A, "2025-07-01T15:00:00Z" },
+	{ "a repeated member counts last", "{\"id\":9,\"responder_id\":1,"
+	    "\"responder_id\":21000000001}", 1, A, NULL },
+	{ "integral real", "{\"id\":10.0,\"responder_id\":2.1e10}", 1,
+	    21000000000LL, NULL },
+	{ "fractional id", "{\"id\":10.5}", 0, 0, NULL },
+	{ "stats not an object", "{\"id\":11,\"stats\":\"x\"}", 0, 0,
+	    NULL },
+	{ "resolved_at only", "{\"id\":12,\"status\":4,\"stats\":"
+	    "{\"resolved_at\":\"2025-07-01T15:00:00Z\"}}", 1, 0, NULL },
+	{ "negative responder", "{\"id\":13,\"responder_id\":-1}", 0, 0,
+	    NULL },
+	{ "numeric closed_at", "{\"id\":14,\"stats\":{\"closed_at\":1}}",
+	    0, 0, NULL },
 };
 
 static void
@@ -165,9 +185,22 @@ test_read(void **state)
 		json_t			*j = json_loads(c->json, 0, NULL);
 		int			 rc;
 
+		struct dh_fresh_ticket	 u;
+		char			 uerr[256] = "";
+		const char		*p = c->json;
+
+		/* The provider's bytes as they are, and jansson's dump of
+		 * the parsed value: the same ticket, or the same error. */
+		while (*p == ' ')
+			p++;
 		assert_non_null(j);
 		rc = dh_fresh_ticket_read(j, &t, err, sizeof(err));
 		json_decref(j);
+		if (dh_fresh_ticket_read_text(p, c->json + strlen(c->json), &u,
+		    uerr, sizeof(uerr)) != rc || strcmp(err, uerr) != 0 ||
+		    (rc == 0 && memcmp(&t, &u, sizeof(t)) != 0))
+			fail_msg("%s: text and parsed differ (%s / %s)",
+			    c->name, err, uerr);
 		if ((rc == 0) != c->ok)
 			fail_msg("%s: rc %d (%s)", c->name, rc, err);
 		if (!c->ok) {
