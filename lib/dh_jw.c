@@ -34,11 +34,8 @@ any_special8(const unsigned char *p)
 }
 
 /*
- * Write the C string p of n bytes at o as the inside of a JSON string,
- * escaped as jansson does with JSON_ENSURE_ASCII.  o has room for 6 * n
- * bytes, the most a byte takes (a control byte becomes \u00XX; a UTF-8
- * sequence of k bytes takes 6 or 12).  Returns the end of what was
- * written, or NULL when p is not UTF-8.
+ * See dh_jw.h.  A byte takes 6 at most: a control byte becomes \u00XX, a
+ * UTF-8 sequence of k bytes 6 or 12.
  */
 char *
 dh_json_esc(char *o, const char *s, size_t n)
@@ -70,26 +67,28 @@ dh_json_esc(char *o, const char *s, size_t n)
 		case '\t': *o++ = 't'; p++; continue;
 		default: break;
 		}
-		/* A control byte or a UTF-8 sequence: \uXXXX.  p is a C
-		 * string, so p[k] past a short sequence is its NUL. */
+		/* A control byte or a UTF-8 sequence, whole before end:
+		 * \uXXXX. */
 		if (*p < 0x80) {
 			cp = *p;
 			p++;
-		} else if ((*p & 0xe0) == 0xc0 && (p[1] & 0xc0) == 0x80) {
+		} else if ((*p & 0xe0) == 0xc0 && end - p >= 2 &&
+		    (p[1] & 0xc0) == 0x80) {
 			cp = ((unsigned long)(p[0] & 0x1f) << 6) |
 			    (p[1] & 0x3f);
 			if (cp < 0x80)
 				return NULL;
 			p += 2;
-		} else if ((*p & 0xf0) == 0xe0 && (p[1] & 0xc0) == 0x80 &&
-		    (p[2] & 0xc0) == 0x80) {
+		} else if ((*p & 0xf0) == 0xe0 && end - p >= 3 &&
+		    (p[1] & 0xc0) == 0x80 && (p[2] & 0xc0) == 0x80) {
 			cp = ((unsigned long)(p[0] & 0x0f) << 12) |
 			    ((unsigned long)(p[1] & 0x3f) << 6) | (p[2] & 0x3f);
 			if (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))
 				return NULL;
 			p += 3;
-		} else if ((*p & 0xf8) == 0xf0 && (p[1] & 0xc0) == 0x80 &&
-		    (p[2] & 0xc0) == 0x80 && (p[3] & 0xc0) == 0x80) {
+		} else if ((*p & 0xf8) == 0xf0 && end - p >= 4 &&
+		    (p[1] & 0xc0) == 0x80 && (p[2] & 0xc0) == 0x80 &&
+		    (p[3] & 0xc0) == 0x80) {
 			cp = ((unsigned long)(p[0] & 0x07) << 18) |
 			    ((unsigned long)(p[1] & 0x3f) << 12) |
 			    ((unsigned long)(p[2] & 0x3f) << 6) | (p[3] & 0x3f);
@@ -163,7 +162,6 @@ dh_json_put_string(struct dh_buf *b, const char *pre, size_t plen,
 	free(tmp);
 	return rc;
 }
-
 
 void
 dh_jw_init(struct dh_jw *w, size_t max)

@@ -52,9 +52,10 @@ void	 dh_jw_kstr(struct dh_jw *, const char *k, const char *s);
 void	 dh_jw_kint(struct dh_jw *, const char *k, long long v);
 
 /*
- * The inside of a JSON string for the C string s of n bytes, written at o,
- * which has room for DH_JSON_ESC_MAX(n) bytes.  The end of what was
- * written, or NULL when s is not UTF-8.
+ * The inside of a JSON string for the n bytes at s, written at o, which
+ * has room for DH_JSON_ESC_MAX(n) bytes; escaped as jansson does with
+ * JSON_ENSURE_ASCII.  The end of what was written, or NULL when the bytes
+ * are not UTF-8 (a sequence cut by n included).
  */
 #define DH_JSON_ESC_MAX(n)	(6 * (n))
 char	*dh_json_esc(char *o, const char *s, size_t n);

@@ -93,6 +93,26 @@ errors_stick(void **state)
 	assert_true(dh_jw_failed(&w));
 	dh_jw_release(&w);
 
+	/* A UTF-8 sequence cut by the length given is not UTF-8, even
+	 * though the bytes after it would complete it. */
+	dh_jw_init(&w, 1 << 16);
+	dh_jw_strn(&w, "\xc3\xa9", 1);
+	assert_true(dh_jw_failed(&w));
+	dh_jw_release(&w);
+	dh_jw_init(&w, 1 << 16);
+	dh_jw_strn(&w, "\xe2\x82\xac", 2);
+	assert_true(dh_jw_failed(&w));
+	dh_jw_release(&w);
+	dh_jw_init(&w, 1 << 16);
+	dh_jw_strn(&w, "\xf0\x9f\x98\x80", 3);
+	assert_true(dh_jw_failed(&w));
+	dh_jw_release(&w);
+	dh_jw_init(&w, 1 << 16);
+	dh_jw_strn(&w, "\xc3\xa9!", 2);
+	assert_false(dh_jw_failed(&w));
+	assert_string_equal(w.b.data, "\"\\u00E9\"");
+	dh_jw_release(&w);
+
 	/* Past the limit: failed, not cut. */
 	dh_jw_init(&w, 8);
 	dh_jw_arr(&w);
