@@ -383,7 +383,10 @@ dh_fresh_page_item(const struct dh_fresh_page *pg, const char **it,
 	}
 	/* Checked already: follow strings and nesting only. */
 	*p = q;
-	*e = dh_js_skip(q, end);
+	if ((*e = dh_js_skip(q, end)) == NULL) {
+		*it = end;	/* cannot happen in checked text */
+		return 0;
+	}
 	q = dh_js_after(*e, end, ']', &more, NULL);
 	*it = more && q != NULL ? q : end;
 	return 1;
