@@ -76,6 +76,23 @@ same_as_jansson(void **state)
 	json_decref(j);
 }
 
+/* dh_jw_strn(s, n) alone writes want, or fails when want is NULL. */
+static void
+strn_gives(const char *s, size_t n, const char *want)
+{
+	struct dh_jw	 w;
+
+	dh_jw_init(&w, 1 << 16);
+	dh_jw_strn(&w, s, n);
+	if (want == NULL)
+		assert_true(dh_jw_failed(&w));
+	else {
+		assert_false(dh_jw_failed(&w));
+		assert_string_equal(w.b.data, want);
+	}
+	dh_jw_release(&w);
+}
+
 static void
 errors_stick(void **state)
 {
@@ -95,23 +112,10 @@ errors_stick(void **state)
 
 	/* A UTF-8 sequence cut by the length given is not UTF-8, even
 	 * though the bytes after it would complete it. */
-	dh_jw_init(&w, 1 << 16);
-	dh_jw_strn(&w, "\xc3\xa9", 1);
-	assert_true(dh_jw_failed(&w));
-	dh_jw_release(&w);
-	dh_jw_init(&w, 1 << 16);
-	dh_jw_strn(&w, "\xe2\x82\xac", 2);
-	assert_true(dh_jw_failed(&w));
-	dh_jw_release(&w);
-	dh_jw_init(&w, 1 << 16);
-	dh_jw_strn(&w, "\xf0\x9f\x98\x80", 3);
-	assert_true(dh_jw_failed(&w));
-	dh_jw_release(&w);
-	dh_jw_init(&w, 1 << 16);
-	dh_jw_strn(&w, "\xc3\xa9!", 2);
-	assert_false(dh_jw_failed(&w));
-	assert_string_equal(w.b.data, "\"\\u00E9\"");
-	dh_jw_release(&w);
+	strn_gives("\xc3\xa9", 1, NULL);
+	strn_gives("\xe2\x82\xac", 2, NULL);
+	strn_gives("\xf0\x9f\x98\x80", 3, NULL);
+	strn_gives("\xc3\xa9!", 2, "\"\\u00E9\"");
 
 	/* Past the limit: failed, not cut. */
 	dh_jw_init(&w, 8);
