@@ -256,7 +256,7 @@ static const char *const inner_key[A__MAX] = {
 	"full_name", "id", "email", "title",
 };
 
-/* jstr as a string of the caller's, NULL when absent. */
+/* dh_jtext_str as a string of the caller's, NULL when absent. */
 static char *
 jdup(const char *v, const char *end, struct dh_buf *b, int *oom)
 {
