@@ -233,9 +233,7 @@ class BulkLimit:
         self.nbytes = 0
         for t in tables:
             cols = ", ".join("`%s`" % c for c in insert_cols(t))
-            path = os.path.join(DUMP, t + ".tsv")
-            if os.path.exists(path):
-                os.unlink(path)
+            path = self.drop_dump(t)
             sql("SELECT %s INTO OUTFILE '%s' FROM `%s`" % (cols, path, t))
             self.nbytes += os.path.getsize(path)
             self.nrows += int(sql("SELECT COUNT(*) FROM `%s`" % t))
@@ -251,9 +249,15 @@ class BulkLimit:
     def close(self):
         sql("; ".join("DROP TABLE IF EXISTS bench_%s" % t for t in self.tables))
         for t in self.tables:
-            path = os.path.join(DUMP, t + ".tsv")
-            if os.path.exists(path):
-                os.unlink(path)
+            self.drop_dump(t)
+
+    @staticmethod
+    def drop_dump(table):
+        """Remove the dump file of table, if any; its path."""
+        path = os.path.join(DUMP, table + ".tsv")
+        if os.path.exists(path):
+            os.unlink(path)
+        return path
 
 
 def bulk_limit(tables, runs):
