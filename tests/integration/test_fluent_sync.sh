@@ -390,4 +390,24 @@ sync_fluent '{"dateFilter":"2020-01-01"}'
 t_eq "$STATUS" 200 "next sync"
 t_eq "$(jqb '.ticketsUpdated')" 1 "next sync applies the change"
 
+t_case "a requests row left with its key and no ticket is taken over, not doubled"
+# Ticket 9 lost its fluent_tickets row; its requests row (fluent:9) stays.
+# It comes back among ten new tickets, sixth of the page, so that one
+# multi-row insert both adds rows and takes one over.
+rid=$(sql "SELECT request_id FROM fluent_tickets WHERE fluent_id=9")
+sql "DELETE FROM fluent_tickets WHERE fluent_id=9"
+nreq=$(count requests)
+new=""
+for i in 0 1 2 3 4 5 6 7 8 9; do
+	new="$new{\"id\":9014$i,\"title\":\"New $i\",\"created_at\":\"2026-11-20 17:0$i:00\"},"
+done
+fluent_ctl tickets "{\"tickets\":[$new{\"id\":9,\"created_at\":\"2026-11-20 17:04:30\"}]}"
+sync_fluent '{"dateFilter":"2020-01-01"}'
+t_eq "$STATUS" 200 status
+t_eq "$(jqb '.ticketsAdded')" 11 "ten new tickets and the one without a row"
+t_eq "$(count requests)" $((nreq + 10)) "one requests row each, none doubled"
+t_eq "$(sql "SELECT request_id FROM fluent_tickets WHERE fluent_id=9")" "$rid" "the left row is taken over"
+t_eq "$(sql "SELECT CONCAT(date, ' ', time) FROM requests WHERE id=$rid")" "2026-11-20 06:04:30" "and updated"
+t_eq "$(sql "SELECT COUNT(*) FROM fluent_tickets f JOIN requests r ON r.id = f.request_id WHERE r.source_key = CONCAT('fluent:', f.fluent_id)")" "$(count fluent_tickets)" "every ticket points at its own row"
+
 t_done
