@@ -612,6 +612,7 @@ prov_rc(enum dh_prov_rc p)
 /* What a fetch carries from page to page. */
 struct fetch_state {
 	struct dh_db	*w;		/* the run's own connection */
+	struct saver	*sv;		/* which writes it while paging */
 	struct known_tab known;		/* the stored tickets */
 	struct known_tab fresh;		/* the new tickets met */
 	char		 site_tz[128];
@@ -717,17 +718,195 @@ report(struct dh_db *db, struct dh_sync_result *res, struct fetch_state *st,
 }
 
 /*
- * Save a page's tickets in the run's transaction: the new ones (put first)
- * into requests and fluent_tickets, the changed ones into staging.
+ * Write a page's tickets in the run's transaction: the first nnew (new)
+ * into requests and fluent_tickets, the others (changed) into staging.
  */
 static int
-save(struct dh_db *w, struct dh_sync_result *res, const struct known_tab *k,
+write_page(struct dh_db *w, long long run, struct dh_fluent_ticket *t,
+    size_t n, size_t nnew)
+{
+	long long	*rid;
+	int		 rc;
+
+	if (nnew > 0) {
+		if ((rid = calloc(nnew, sizeof(*rid))) == NULL) {
+			snprintf(w->err, sizeof(w->err), "out of memory");
+			return DH_DB_ERR;
+		}
+		if ((rc = batch(w, K_REQUESTS, run, t, nnew, rid)) == DH_DB_OK)
+			rc = batch(w, K_TICKETS, run, t, nnew, rid);
+		free(rid);
+		if (rc != DH_DB_OK)
+			return rc;
+	}
+	if (n > nnew && (rc = batch(w, K_STAGE, run, t + nnew, n - nnew,
+	    NULL)) != DH_DB_OK)
+		return rc;
+	return DH_DB_OK;
+}
+
+static void
+tickets_free(struct dh_fluent_ticket *t, size_t n)
+{
+	if (t == NULL)
+		return;
+	for (size_t i = 0; i < n; i++)
+		dh_fluent_ticket_release(&t[i]);
+	free(t);
+}
+
+/*
+ * The run's connection is written by a thread of its own, so that MariaDB
+ * inserts a page while the next one downloads and is mapped; alone, each
+ * waited for the other (a fifth of the machine sat idle in a full sync).
+ * Pages are handed over in order, SAVE_QUEUE at most, and the thread owns
+ * the connection until it is joined.  The first failure sticks: the pages
+ * after it are dropped, and the run ends with it.
+ */
+#define SAVE_QUEUE	2
+
+struct save_job {
+	struct dh_fluent_ticket	*t;
+	size_t			 n;
+	size_t			 nnew;
+};
+
+struct saver {
+	pthread_t	 th;
+	pthread_mutex_t	 mu;
+	pthread_cond_t	 more;		/* a job came, or stop */
+	pthread_cond_t	 room;		/* a job left */
+	struct dh_db	*w;
+	long long	 run;
+	struct save_job	 q[SAVE_QUEUE];
+	size_t		 head;
+	size_t		 len;
+	int		 stop;
+	int		 rc;		/* DH_DB_OK until a write fails */
+	int		 running;
+};
+
+static void *
+saver_main(void *arg)
+{
+	struct saver	*sv = arg;
+	struct save_job	 j;
+	int		 rc;
+
+	pthread_mutex_lock(&sv->mu);
+	for (;;) {
+		while (sv->len == 0 && !sv->stop)
+			pthread_cond_wait(&sv->more, &sv->mu);
+		if (sv->len == 0)
+			break;
+		j = sv->q[sv->head];
+		sv->head = (sv->head + 1) % SAVE_QUEUE;
+		sv->len--;
+		rc = sv->rc;
+		pthread_mutex_unlock(&sv->mu);
+		if (rc == DH_DB_OK)
+			rc = write_page(sv->w, sv->run, j.t, j.n, j.nnew);
+		tickets_free(j.t, j.n);
+		pthread_mutex_lock(&sv->mu);
+		if (sv->rc == DH_DB_OK)
+			sv->rc = rc;
+		pthread_cond_signal(&sv->room);
+	}
+	pthread_mutex_unlock(&sv->mu);
+	return NULL;
+}
+
+static void
+saver_start(struct saver *sv, struct dh_db *w, long long run)
+{
+	memset(sv, 0, sizeof(*sv));
+	sv->w = w;
+	sv->run = run;
+	sv->rc = DH_DB_OK;
+	if (pthread_mutex_init(&sv->mu, NULL) != 0)
+		return;
+	if (pthread_cond_init(&sv->more, NULL) != 0) {
+		pthread_mutex_destroy(&sv->mu);
+		return;
+	}
+	if (pthread_cond_init(&sv->room, NULL) != 0) {
+		pthread_cond_destroy(&sv->more);
+		pthread_mutex_destroy(&sv->mu);
+		return;
+	}
+	if (pthread_create(&sv->th, NULL, saver_main, sv) != 0) {
+		pthread_cond_destroy(&sv->room);
+		pthread_cond_destroy(&sv->more);
+		pthread_mutex_destroy(&sv->mu);
+		return;
+	}
+	sv->running = 1;
+}
+
+/*
+ * Hand the n tickets t (the first nnew of them new) to the saver, which
+ * frees them; without a thread they are written here.  DH_DB_OK, or the
+ * first failure of a write so far.
+ */
+static int
+saver_put(struct saver *sv, struct dh_fluent_ticket *t, size_t n,
+    size_t nnew)
+{
+	int	 rc;
+
+	if (!sv->running) {
+		if (sv->rc == DH_DB_OK)
+			sv->rc = write_page(sv->w, sv->run, t, n, nnew);
+		tickets_free(t, n);
+		return sv->rc;
+	}
+	pthread_mutex_lock(&sv->mu);
+	while (sv->len == SAVE_QUEUE && sv->rc == DH_DB_OK)
+		pthread_cond_wait(&sv->room, &sv->mu);
+	if ((rc = sv->rc) == DH_DB_OK) {
+		sv->q[(sv->head + sv->len) % SAVE_QUEUE] =
+		    (struct save_job){ t, n, nnew };
+		sv->len++;
+		pthread_cond_signal(&sv->more);
+	}
+	pthread_mutex_unlock(&sv->mu);
+	if (rc != DH_DB_OK)
+		tickets_free(t, n);
+	return rc;
+}
+
+/*
+ * Wait until every page handed over is written (or dropped after a
+ * failure) and end the thread; the connection is the caller's again.
+ * DH_DB_OK, or the first failure.
+ */
+static int
+saver_join(struct saver *sv)
+{
+	if (!sv->running)
+		return sv->rc;
+	pthread_mutex_lock(&sv->mu);
+	sv->stop = 1;
+	pthread_cond_signal(&sv->more);
+	pthread_mutex_unlock(&sv->mu);
+	pthread_join(sv->th, NULL);
+	pthread_cond_destroy(&sv->room);
+	pthread_cond_destroy(&sv->more);
+	pthread_mutex_destroy(&sv->mu);
+	sv->running = 0;
+	return sv->rc;
+}
+
+/*
+ * Count a page's tickets, new ones first, and hand them to the saver,
+ * which owns and frees them from here on.
+ */
+static int
+save(struct saver *sv, struct dh_sync_result *res, const struct known_tab *k,
     struct dh_fluent_ticket *t, size_t n)
 {
 	struct dh_fluent_ticket	 tmp;
-	long long		*rid = NULL;
 	size_t			 nnew = 0;
-	int			 rc;
 
 	for (size_t i = 0; i < n; i++)
 		if (known_get(k, t[i].id) == NULL) {
@@ -735,24 +914,9 @@ save(struct dh_db *w, struct dh_sync_result *res, const struct known_tab *k,
 			t[nnew++] = t[i];
 			t[i] = tmp;
 		}
-	if (nnew > 0) {
-		if ((rid = calloc(nnew, sizeof(*rid))) == NULL) {
-			snprintf(w->err, sizeof(w->err), "out of memory");
-			return DH_DB_ERR;
-		}
-		if ((rc = batch(w, K_REQUESTS, res->run_id, t, nnew,
-		    rid)) == DH_DB_OK)
-			rc = batch(w, K_TICKETS, res->run_id, t, nnew, rid);
-		free(rid);
-		if (rc != DH_DB_OK)
-			return rc;
-	}
-	if (n > nnew && (rc = batch(w, K_STAGE, res->run_id, t + nnew,
-	    n - nnew, NULL)) != DH_DB_OK)
-		return rc;
 	res->added += (long long)nnew;
 	res->updated += (long long)(n - nnew);
-	return DH_DB_OK;
+	return saver_put(sv, t, n, nnew);
 }
 
 /*
@@ -834,11 +998,15 @@ process_page(struct dh_db *db, struct dh_sync_result *res,
 		}
 		kept++;
 	}
-	if (kept > 0 && (dbrc = save(st->w, res, &st->known, t,
-	    kept)) != DH_DB_OK) {
-		snprintf(err, errlen, "%s", st->w->err);
-		rc = db_rc(dbrc);
-		goto out;
+	if (kept > 0) {
+		dbrc = save(st->sv, res, &st->known, t, kept);
+		t = NULL;		/* the saver's */
+		if (dbrc != DH_DB_OK) {
+			/* The saver leaves the connection after a failure. */
+			snprintf(err, errlen, "%s", st->w->err);
+			rc = db_rc(dbrc);
+			goto out;
+		}
 	}
 	if (pg->last_page >= 0 && page >= pg->last_page)
 		st->done = 1;
@@ -848,9 +1016,7 @@ oom:
 	snprintf(err, errlen, "out of memory");
 	rc = DH_SYNC_DB;
 out:
-	for (size_t i = 0; i < n; i++)
-		dh_fluent_ticket_release(&t[i]);
-	free(t);
+	tickets_free(t, n);
 	return rc;
 }
 
@@ -1032,6 +1198,7 @@ fetch(struct dh_db *db, struct dh_db *w, const struct dh_config *cfg,
 	struct dh_fluent_page	 pg;
 	struct fetch_state	 st;
 	struct loader		 ld;
+	struct saver		 sv;
 	struct window		 wn = { 1, 1, 1, -1 };
 	enum dh_prov_rc		 pr, tzr;
 	enum dh_sync_rc		 rc = DH_SYNC_OK;
@@ -1041,6 +1208,7 @@ fetch(struct dh_db *db, struct dh_db *w, const struct dh_config *cfg,
 	memset(&st, 0, sizeof(st));
 	memset(&ld, 0, sizeof(ld));
 	st.w = w;
+	st.sv = &sv;
 	st.filter = filter;
 	st.total = -1;
 	wn.width = cfg->fluent_concurrency;
@@ -1068,6 +1236,7 @@ fetch(struct dh_db *db, struct dh_db *w, const struct dh_config *cfg,
 		snprintf(err, errlen, "out of memory");
 		return DH_SYNC_DB;
 	}
+	saver_start(&sv, w, res->run_id);
 	loader_start(&ld, db, &st.known, f);
 
 	/* Download ahead while the stored tickets load; a page not in yet
@@ -1127,6 +1296,11 @@ fetch(struct dh_db *db, struct dh_db *w, const struct dh_config *cfg,
 			goto out;
 	}
 out:
+	/* Every page handed over is written before the run goes on. */
+	if ((dbrc = saver_join(&sv)) != DH_DB_OK && rc == DH_SYNC_OK) {
+		snprintf(err, errlen, "%s", w->err);
+		rc = db_rc(dbrc);
+	}
 	loader_join(&ld);
 	for (; used < nheld; used++)
 		held_release(&held[used]);

@@ -410,4 +410,40 @@ t_eq "$(sql "SELECT request_id FROM fluent_tickets WHERE fluent_id=9")" "$rid" "
 t_eq "$(sql "SELECT CONCAT(date, ' ', time) FROM requests WHERE id=$rid")" "2026-11-20 06:04:30" "and updated"
 t_eq "$(sql "SELECT COUNT(*) FROM fluent_tickets f JOIN requests r ON r.id = f.request_id WHERE r.source_key = CONCAT('fluent:', f.fluent_id)")" "$(count fluent_tickets)" "every ticket points at its own row"
 
+# The run's writes go through a thread of their own while the next pages
+# download; a write MariaDB refuses must still fail the whole run, whether
+# it is met while pages are handed over or only at the end.
+page_first_id() {	# page: the id of the first ticket on it
+	curl -sS --max-time 10 -u 'wpuser:abcd efgh ijkl mnop' \
+	    "$FLUENT_FAKE/wp-json/fluent-support/v2/tickets?page=$1&per_page=50" |
+	    jq -r '.tickets.data[0].id'
+}
+refuse_case() {	# name page
+	local id
+	t_case "$1"
+	reset_db
+	fresh_fake 150
+	id=$(page_first_id "$2")
+	t_match "$id" '^[0-9]+$' "ticket on page $2"
+	sql "DROP TRIGGER IF EXISTS refuse_one;
+	    DELIMITER //
+	    CREATE TRIGGER refuse_one BEFORE INSERT ON fluent_tickets FOR EACH ROW
+	    IF NEW.fluent_id = $id THEN
+	    SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'refused by the test';
+	    END IF//
+	    DELIMITER ;"
+	t_eq "$(sql "SELECT COUNT(*) FROM information_schema.triggers WHERE trigger_name = 'refuse_one'")" 1 "trigger in place"
+	sync_fluent '{"dateFilter":"2020-01-01"}'
+	t_eq "$STATUS" 500 status
+	t_match "$(jqb '.error')" 'refused by the test' error
+	t_eq "$(count requests),$(count fluent_tickets),$(count fluent_sync_staging)" "0,0,0" "nothing saved"
+	t_eq "$(sql "SELECT last_sync_status FROM fluent_sync_status ORDER BY id DESC LIMIT 1")" failed "run recorded failed"
+	t_match "$(sql "SELECT error_message FROM fluent_sync_status ORDER BY id DESC LIMIT 1")" 'refused by the test' "the run says why"
+	sql "DROP TRIGGER refuse_one"
+	sync_fluent '{"dateFilter":"2020-01-01"}'
+	t_eq "$STATUS,$(jqb '.ticketsAdded')" "200,150" "next sync"
+}
+refuse_case "a write refused on the first of three pages fails the run" 1
+refuse_case "a write refused on the last page fails the run" 3
+
 t_done
