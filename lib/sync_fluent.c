@@ -222,7 +222,7 @@ static const struct {
 	     * A row left with the key and no ticket is taken over.  RETURNING
 	     * (MariaDB 10.5) names the row of each ticket, inserted or taken
 	     * over, in the same round trip: a subquery per fluent_tickets
-	     * row cost a tenth of a full sync.
+	     * row cost 15% of a full sync.
 	     */
 	    " ON DUPLICATE KEY UPDATE date = VALUES(date), "
 	    "time = VALUES(time), description = VALUES(description), "
@@ -306,8 +306,8 @@ returned_ids(struct dh_db *w, const struct dh_result *r, char (*keys)[32],
 
 /*
  * Insert the n tickets t as rows of kind k, with as few statements as can
- * be.  rid holds a requests id a ticket: K_REQUESTS fills it in, K_TICKETS
- * reads it, K_STAGE does without (NULL).
+ * be.  rid holds each ticket's requests id: K_REQUESTS fills it in,
+ * K_TICKETS reads it, K_STAGE does without (NULL).
  */
 static int
 batch(struct dh_db *w, int k, long long run, struct dh_fluent_ticket *t,
