@@ -17,7 +17,8 @@ $STACK_DIR with 100 FluentSupport tickets a page.  Sections, in order:
              same size; VmRSS of every FastCGI worker across 100,000 requests.
   scale      GET /api/requests on 1,000,000 rows: first page vs offset 900000.
 
-Figures are medians of BENCH_RUNS runs (default 3; 5 for the scale timings).
+Figures are medians of BENCH_RUNS runs (default 3; at least 5 for the
+re-syncs and the scale timings).
 Memory is VmHWM (peak RSS) from /proc, reset before each run through
 /proc/PID/clear_refs.  Every loop and wait is bounded.  Stdlib only.
 """
@@ -40,6 +41,7 @@ from zoneinfo import ZoneInfo
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 STACK = os.environ.get("STACK_DIR", os.path.join(ROOT, "tests", "var", "bench"))
 RUNS = max(1, int(os.environ.get("BENCH_RUNS", "3")))
+RESYNC_RUNS = max(RUNS, 5) if RUNS > 1 else 1
 SIZES = [int(x) for x in os.environ.get("BENCH_SIZES", "20000,100000").split(",") if x]
 WRK_SECS = max(1, int(os.environ.get("BENCH_WRK_SECS", "10")))
 CONC = int(os.environ.get("FLUENT_CONCURRENCY", "4"))
@@ -384,10 +386,14 @@ def bench_sync(n):
                      % (n, pages_done, pages))
     log("sync %d: bulk-load limit %.2f s (%d rows, %.1f MB)" % (n, load, nrows, nbytes / 1e6))
 
+    # A re-sync and its download take 0.2-1 s, where a stray second of
+    # another process shows: each is taken on a quiet machine, and the
+    # medians are of RESYNC_RUNS pairs.
     same, same_mem, same_dl = [], [], []
-    for _ in range(RUNS):
+    for _ in range(RESYNC_RUNS):
         settle()
         same_dl.append(download())
+        settle()
         secs, hwm, _ = one_sync({"ticketsFetched": n, "ticketsSkipped": n})
         same.append(secs)
         same_mem.append(hwm)
@@ -396,7 +402,7 @@ def bench_sync(n):
 
     changed, changed_mem, changed_dl = [], [], []
     k = max(1, n // 100)
-    for r in range(RUNS):
+    for r in range(RESYNC_RUNS):
         ids = range(1, n + 1, max(1, n // k))
         ctl(E["FLUENT_FAKE"], "tickets", {"tickets": [
             {"id": i, "title": "Bench run %d changed ticket %d" % (r, i)}
@@ -404,6 +410,7 @@ def bench_sync(n):
         warm_fluent()
         settle()
         changed_dl.append(download())
+        settle()
         secs, hwm, _ = one_sync({"ticketsFetched": n, "ticketsUpdated": k})
         changed.append(secs)
         changed_mem.append(hwm)
