@@ -611,8 +611,7 @@ prov_rc(enum dh_prov_rc p)
 
 /* What a fetch carries from page to page. */
 struct fetch_state {
-	struct dh_db	*w;		/* the run's own connection */
-	struct saver	*sv;		/* which writes it while paging */
+	struct saver	*sv;		/* writes the run's own connection */
 	struct known_tab known;		/* the stored tickets */
 	struct known_tab fresh;		/* the new tickets met */
 	char		 site_tz[128];
@@ -1003,7 +1002,7 @@ process_page(struct dh_db *db, struct dh_sync_result *res,
 		t = NULL;		/* the saver's */
 		if (dbrc != DH_DB_OK) {
 			/* The saver leaves the connection after a failure. */
-			snprintf(err, errlen, "%s", st->w->err);
+			snprintf(err, errlen, "%s", st->sv->w->err);
 			rc = db_rc(dbrc);
 			goto out;
 		}
@@ -1207,7 +1206,6 @@ fetch(struct dh_db *db, struct dh_db *w, const struct dh_config *cfg,
 
 	memset(&st, 0, sizeof(st));
 	memset(&ld, 0, sizeof(ld));
-	st.w = w;
 	st.sv = &sv;
 	st.filter = filter;
 	st.total = -1;
