@@ -67,7 +67,7 @@ dh_jtext_str(const char *v, const char *end, struct dh_buf *b, int *oom)
 int
 dh_jtext_ll(const char *v, const char *end, struct dh_buf *b, long long *out)
 {
-	const char	*e;
+	const char	*e, *s;
 	char		 num[64];
 	int		 oom = 0;
 
@@ -78,12 +78,24 @@ dh_jtext_ll(const char *v, const char *end, struct dh_buf *b, long long *out)
 		    dh_parse_ll(b->data, LLONG_MIN, LLONG_MAX, out);
 	if (*v != '-' && (*v < '0' || *v > '9'))
 		return -1;
-	if ((e = dh_js_skip(v, end)) == NULL ||
-	    (size_t)(e - v) >= sizeof(num))
+	if ((e = dh_js_skip(v, end)) == NULL)
 		return -1;
-	memcpy(num, v, (size_t)(e - v));
-	num[e - v] = '\0';
-	if (strpbrk(num, ".eE") == NULL)
-		return dh_parse_ll(num, LLONG_MIN, LLONG_MAX, out);
-	return dh_real_ll(strtod(num, NULL), out);
+	/*
+	 * A number of any length reads as jansson reads it: a real with
+	 * a long fraction may still round to an integer.  Short ones, all
+	 * that providers send, are copied to the stack.
+	 */
+	if ((size_t)(e - v) < sizeof(num)) {
+		memcpy(num, v, (size_t)(e - v));
+		num[e - v] = '\0';
+		s = num;
+	} else {
+		dh_buf_reset(b);
+		if (dh_buf_append(b, v, (size_t)(e - v)) == -1)
+			return -1;
+		s = b->data;
+	}
+	if (strpbrk(s, ".eE") == NULL)
+		return dh_parse_ll(s, LLONG_MIN, LLONG_MAX, out);
+	return dh_real_ll(strtod(s, NULL), out);
 }

@@ -165,6 +165,10 @@ static const struct rcase rcases[] = {
 	{ "integral real", "{\"id\":10.0,\"responder_id\":2.1e10}", 1,
 	    21000000000LL, NULL },
 	{ "fractional id", "{\"id\":10.5}", 0, 0, NULL },
+	/* Longer than any stack copy: read whole, as jansson reads it. */
+	{ "long integral real", "{\"id\":15,\"responder_id\":"
+	    "2.1000000000000000000000000000000000000000000000000000000000000"
+	    "0000000001e10}", 1, 21000000000LL, NULL },
 	{ "stats not an object", "{\"id\":11,\"stats\":\"x\"}", 0, 0,
 	    NULL },
 	{ "resolved_at only", "{\"id\":12,\"status\":4,\"stats\":"
