@@ -9,6 +9,16 @@
 # written to build-fuzz/artifacts/<target>/; copy each one into
 # tests/fuzz/regress/<target>/ with a name saying what it caught.
 # Ends with one line per target and "RESULT fuzz <passed> <failed>".
+#
+# FUZZ_SEED=N makes the run repeatable: libFuzzer then mutates the same
+# inputs in the same order on every machine, so a short run explores a
+# prefix of what a longer run with the same seed explored.  That takes
+# more than -seed: the corpus is not reloaded from disk on a timer, and
+# address space randomisation is turned off (setarch -R), because
+# libFuzzer files comparison operands in tables indexed by code address.
+# make check fixes the seed, so that its verdict depends on the code and
+# not on luck; the long run by hand leaves it unset and draws a new seed
+# each time.
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
@@ -80,6 +90,11 @@ if ! build >"$OUT/build.log" 2>&1; then
 	exit 1
 fi
 
+repeat=""
+if [ -n "${FUZZ_SEED:-}" ]; then
+	repeat="-seed=$FUZZ_SEED -reload=0"
+	setarch -R true 2>/dev/null && norand="setarch -R" || norand=""
+fi
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 targets=${*:-$(cd tests/fuzz && ls fuzz_*.c | sed 's/^fuzz_//; s/\.c$//')}
@@ -109,7 +124,7 @@ for t in $targets; do
 		    ok=0
 	fi
 	if [ "$ok" = 1 ]; then
-		"$bin" -max_total_time="$SECS" -max_len="$(max_len "$t")" \
+		${norand:-} "$bin" $repeat -max_total_time="$SECS" -max_len="$(max_len "$t")" \
 		    -timeout=5 -rss_limit_mb=1024 -print_final_stats=1 $dict \
 		    -artifact_prefix="$art/" "$work" >>"$log" 2>&1 || ok=0
 	fi
