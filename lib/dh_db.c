@@ -716,6 +716,13 @@ canonical_int(const char *s, size_t n)
 int
 dh_res_json_text(const struct dh_result *r, struct dh_buf *b)
 {
+	return dh_res_json_text_cols(r, r != NULL ? r->ncols : 0, b);
+}
+
+int
+dh_res_json_text_cols(const struct dh_result *r, unsigned ncols,
+    struct dh_buf *b)
+{
 	struct dh_buf	 keys;
 	size_t		*koff = NULL;
 	const char	*s;
@@ -724,23 +731,25 @@ dh_res_json_text(const struct dh_result *r, struct dh_buf *b)
 	double		 d;
 	int		 rc = 0;
 
+	if (r != NULL && ncols > r->ncols)
+		ncols = r->ncols;
 	/* Each column's ,"name": once, escaped. */
 	dh_buf_init(&keys, b->max);
 	if (r != NULL && r->nrows > 0) {
-		if ((koff = calloc(r->ncols + 1, sizeof(*koff))) == NULL)
+		if ((koff = calloc(ncols + 1, sizeof(*koff))) == NULL)
 			return -1;
-		for (unsigned c = 0; c < r->ncols && rc == 0; c++) {
+		for (unsigned c = 0; c < ncols && rc == 0; c++) {
 			koff[c] = keys.len;
 			rc |= dh_json_put_string(&keys, ",", 1, r->names[c],
 			    strlen(r->names[c]));
 			rc |= dh_buf_append(&keys, ":", 1);
 		}
-		koff[r->ncols] = keys.len;
+		koff[ncols] = keys.len;
 	}
 	rc |= dh_buf_append(b, "[", 1);
 	for (size_t i = 0; r != NULL && i < r->nrows && rc == 0; i++) {
 		rc |= dh_buf_append(b, i > 0 ? ",{" : "{", i > 0 ? 2 : 1);
-		for (unsigned c = 0; c < r->ncols && rc == 0; c++) {
+		for (unsigned c = 0; c < ncols && rc == 0; c++) {
 			/* The first member goes without its comma. */
 			const char	*k = keys.data + koff[c] + (c == 0);
 			size_t		 kn = koff[c + 1] - koff[c] - (c == 0);

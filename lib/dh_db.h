@@ -165,5 +165,8 @@ json_t	*dh_res_json(const struct dh_result *);
  * full or a cell is not UTF-8.
  */
 int	 dh_res_json_text(const struct dh_result *, struct dh_buf *b);
+/* The same with only the first ncols columns of each row. */
+int	 dh_res_json_text_cols(const struct dh_result *, unsigned ncols,
+	    struct dh_buf *b);
 
 #endif

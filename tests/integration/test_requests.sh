@@ -14,6 +14,9 @@ t_eq "$(jqb '.total')" 230 total
 t_eq "$(jqb '.requests | length')" 10 rows
 t_eq "$(jqb '[.requests[] | .date + " " + .time] | . == (sort | reverse)')" true "sorted newest first"
 t_match "$(jqb '.nextCursor')" '^[0-9]{4}-[0-9]{2}-[0-9]{2}\.[0-9:]{8}\.[0-9]+$' nextCursor
+t_eq "$(jqb '[.requests[] | keys | join(",")] | unique | join(" ")')" \
+    "category,category_edited,created_at,date,description,effort,hours,id,month_year,request_type,source,status,time,updated_at,urgency,website_url" \
+    "each row has the request fields, and no more"
 
 t_case "walking with nextCursor gives the same rows as offsets"
 ids_cursor=""
@@ -39,6 +42,7 @@ cur=$(jqb '.nextCursor')
 http GET "/api/requests?sort=id&order=asc&limit=5&urgency=HIGH&cursor=$cur"
 t_eq "$(jqb '[.requests[] | select(.urgency != "HIGH")] | length')" 0 "filter kept"
 t_eq "$(jqb --arg c "$cur" '[.requests[].id | select(. <= ($c | tonumber))] | length')" 0 "after the cursor"
+t_eq "$(jqb '.total')" "$(sql "SELECT COUNT(*) FROM requests WHERE urgency='HIGH'")" "a cursor page's total follows the filter"
 
 t_case "filters: source, urgency, category, dates, text"
 http GET "/api/requests?source=fluent&urgency=LOW&limit=500"

@@ -1,6 +1,7 @@
 /*
  * Results as JSON text: dh_res_json_text writes, without a tree, exactly
- * what jansson writes for dh_res_json, for every kind of cell.
+ * what jansson writes for dh_res_json, for every kind of cell; and
+ * dh_res_json_text_cols the leading columns of each row.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -103,12 +104,42 @@ bad_utf8_is_refused(void **state)
 	dh_buf_release(&b);
 }
 
+/* The leading columns only: what the whole writer gives for a table of
+ * just those columns, and a count past the last column means all. */
+static void
+leading_columns(void **state)
+{
+	char			*cells[8] = { "1", "one", "1.5", NULL,
+	    "2", "two \"2\"", "2.5", "x" };
+	char			*lead[4] = { "1", "one", "2", "two \"2\"" };
+	struct dh_result	 r = { 4, 2, names, kinds, cells, NULL };
+	struct dh_result	 two = { 2, 2, names, kinds, lead, NULL };
+	struct dh_buf		 a, b;
+
+	(void)state;
+	dh_buf_init(&a, 1 << 20);
+	dh_buf_init(&b, 1 << 20);
+	assert_int_equal(dh_res_json_text_cols(&r, 2, &a), 0);
+	assert_int_equal(dh_res_json_text(&two, &b), 0);
+	assert_string_equal(a.data, "[{\"id\":1,\"text\":\"one\"},"
+	    "{\"id\":2,\"text\":\"two \\\"2\\\"\"}]");
+	assert_string_equal(a.data, b.data);
+	dh_buf_reset(&a);
+	dh_buf_reset(&b);
+	assert_int_equal(dh_res_json_text_cols(&r, 9, &a), 0);
+	assert_int_equal(dh_res_json_text(&r, &b), 0);
+	assert_string_equal(a.data, b.data);
+	dh_buf_release(&a);
+	dh_buf_release(&b);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(text_matches_jansson),
 		cmocka_unit_test(bad_utf8_is_refused),
+		cmocka_unit_test(leading_columns),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
