@@ -77,6 +77,15 @@ sync_fluent '{"dateFilter":"2020-01-01"}'
 t_eq "$STATUS" 200 status
 t_eq "$(jqb '.ticketsAdded'),$(jqb '.ticketsUpdated'),$(jqb '.ticketsSkipped')" "0,0,124" counts
 t_eq "$(count requests)" 124 "no duplicates"
+# A hash stored by an older release (64 hex digits) never matches: that
+# ticket is saved again with ours.  The same hash in capitals still does.
+lo=$(sql "SELECT MIN(fluent_id) FROM fluent_tickets")
+hi=$(sql "SELECT MAX(fluent_id) FROM fluent_tickets")
+sql "UPDATE fluent_tickets SET content_hash = REPEAT('ab', 32) WHERE fluent_id = $lo" >/dev/null
+sql "UPDATE fluent_tickets SET content_hash = UPPER(content_hash) WHERE fluent_id = $hi" >/dev/null
+sync_fluent '{"dateFilter":"2020-01-01"}'
+t_eq "$(jqb '.ticketsAdded'),$(jqb '.ticketsUpdated'),$(jqb '.ticketsSkipped')" "0,1,123" "an older release's hash is saved again"
+t_eq "$(sql "SELECT LENGTH(content_hash) FROM fluent_tickets WHERE fluent_id = $lo")" 32 "with our hash"
 
 t_case "changes between syncs are updated, new tickets added"
 fluent_ctl tickets '{"tickets":[{"id":5,"title":"Changed title"},{"id":6,"title":"Changed six","status":"closed"},{"id":7,"title":"Changed seven","priority":"critical"},{"id":130,"title":"Brand new","created_at":"2026-11-20 17:00:00"},{"id":131,"title":"Brand new 2","created_at":"2026-11-20 17:01:00"}]}'
