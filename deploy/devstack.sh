@@ -25,7 +25,12 @@ SOCK=$RUN/mysqld.sock
 log() { printf 'devstack: %s\n' "$*" >&2; }
 die() { log "$*"; exit 1; }
 
-alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+# A pid file may vanish while it is read (nginx removes its own as it
+# quits), so its absence is quiet.
+alive() {
+	local pid
+	pid=$(cat "$1" 2>/dev/null) && [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null
+}
 
 # Wait up to $2 tenths of a second for command $1 to succeed.
 wait_for() {
@@ -69,14 +74,15 @@ start_mariadb() {
 }
 
 stop_pid() {
-	local f=$1 i
+	local f=$1 i pid
 	alive "$f" || { rm -f "$f"; return 0; }
-	kill "$(cat "$f")" 2>/dev/null || true
+	pid=$(cat "$f" 2>/dev/null) || { rm -f "$f"; return 0; }
+	kill "$pid" 2>/dev/null || true
 	for i in $(seq 1 100); do
-		alive "$f" || break
+		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.1
 	done
-	alive "$f" && kill -9 "$(cat "$f")" 2>/dev/null || true
+	kill -0 "$pid" 2>/dev/null && kill -9 "$pid" 2>/dev/null || true
 	rm -f "$f"
 }
 
