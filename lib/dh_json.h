@@ -28,7 +28,8 @@ int	 dh_json_get_ll(const json_t *obj, const char *key, long long *out);
  * it can hold the text: a decoded string is never longer than its JSON),
  * or NULL when absent or not a string; *oom set when memory ran out.
  * dh_jtext_ll: as dh_json_ll, 1 when absent or null, 0 for an integer, an
- * integral real or a numeric string, -1 for anything else.
+ * integral real or a numeric string, -1 for anything else; b is scratch
+ * room for a string or a number too long for the stack, as dh_jtext_str.
  */
 struct dh_buf;
 const char *dh_jtext_str(const char *v, const char *end, struct dh_buf *b,
