@@ -144,6 +144,32 @@ new_stmt(struct dh_buf *b)
 	return st;
 }
 
+/* The conditions of the filters in mask, in table order. */
+static int
+put_filters(struct dh_buf *b, unsigned mask)
+{
+	int	 rc = 0;
+
+	for (int i = 0; i < NFILTERS; i++)
+		if (mask & (1u << i))
+			rc |= dh_buf_puts(b, filter_sql[i]);
+	return rc;
+}
+
+/* What follows SELECT to count the rows the filters in mask keep, up to
+ * TOTAL_CAP + 1. */
+static int
+put_count(struct dh_buf *b, unsigned mask)
+{
+	int	 rc;
+
+	rc = dh_buf_puts(b, "COUNT(*) FROM (SELECT 1 "
+	    "FROM requests r WHERE 1 = 1");
+	rc |= put_filters(b, mask);
+	rc |= dh_buf_printf(b, " LIMIT %d) t", TOTAL_CAP + 1);
+	return rc;
+}
+
 static struct dh_stmt *
 list_stmt(unsigned mask, int sort, int desc, enum page_mode mode)
 {
@@ -155,16 +181,10 @@ list_stmt(unsigned mask, int sort, int desc, enum page_mode mode)
 	if (lists[k] != NULL)
 		return lists[k];
 	dh_buf_init(&b, 8192);
-	rc = dh_buf_puts(&b, "SELECT SQL_CACHE " REQUEST_COLS
-	    ", (SELECT COUNT(*) FROM (SELECT 1 FROM requests r WHERE 1 = 1");
-	for (int i = 0; i < NFILTERS; i++)
-		if (mask & (1u << i))
-			rc |= dh_buf_puts(&b, filter_sql[i]);
-	rc |= dh_buf_printf(&b, " LIMIT %d) t) AS total "
-	    "FROM requests r WHERE 1 = 1", TOTAL_CAP + 1);
-	for (int i = 0; i < NFILTERS; i++)
-		if (mask & (1u << i))
-			rc |= dh_buf_puts(&b, filter_sql[i]);
+	rc = dh_buf_puts(&b, "SELECT SQL_CACHE " REQUEST_COLS ", (SELECT ");
+	rc |= put_count(&b, mask);
+	rc |= dh_buf_puts(&b, ") AS total FROM requests r WHERE 1 = 1");
+	rc |= put_filters(&b, mask);
 	rc |= dh_buf_puts(&b, after_sql[mode][desc]);
 	rc |= dh_buf_puts(&b, " ORDER BY ");
 	rc |= dh_buf_puts(&b, sort_sql[sort][desc]);
@@ -186,12 +206,8 @@ count_stmt(unsigned mask)
 	if (counts[mask] != NULL)
 		return counts[mask];
 	dh_buf_init(&b, 4096);
-	rc = dh_buf_puts(&b, "SELECT SQL_CACHE COUNT(*) FROM (SELECT 1 "
-	    "FROM requests r WHERE 1 = 1");
-	for (int i = 0; i < NFILTERS; i++)
-		if (mask & (1u << i))
-			rc |= dh_buf_puts(&b, filter_sql[i]);
-	rc |= dh_buf_printf(&b, " LIMIT %d) t", TOTAL_CAP + 1);
+	rc = dh_buf_puts(&b, "SELECT SQL_CACHE ");
+	rc |= put_count(&b, mask);
 	if (rc != 0) {
 		dh_buf_release(&b);
 		return NULL;

@@ -91,9 +91,10 @@ if ! build >"$OUT/build.log" 2>&1; then
 fi
 
 repeat=""
+norand=""
 if [ -n "${FUZZ_SEED:-}" ]; then
 	repeat="-seed=$FUZZ_SEED -reload=0"
-	setarch -R true 2>/dev/null && norand="setarch -R" || norand=""
+	setarch -R true 2>/dev/null && norand="setarch -R"
 fi
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
@@ -124,7 +125,7 @@ for t in $targets; do
 		    ok=0
 	fi
 	if [ "$ok" = 1 ]; then
-		${norand:-} "$bin" $repeat -max_total_time="$SECS" -max_len="$(max_len "$t")" \
+		$norand "$bin" $repeat -max_total_time="$SECS" -max_len="$(max_len "$t")" \
 		    -timeout=5 -rss_limit_mb=1024 -print_final_stats=1 $dict \
 		    -artifact_prefix="$art/" "$work" >>"$log" 2>&1 || ok=0
 	fi
