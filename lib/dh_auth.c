@@ -118,14 +118,12 @@ dh_auth_basic_ident(struct dh_app *app, const char *user,
 }
 
 int
-dh_auth_bearer_ident(struct dh_app *app, const char *token,
+dh_auth_bearer_token(struct dh_app *app, const char *token,
     struct dh_ident *id)
 {
 	struct dh_jwt_claims	 c;
-	struct db_user		 u;
 	const unsigned char	*key;
 	char			 err[256];
-	int			 rc;
 
 	memset(id, 0, sizeof(*id));
 	if (dh_auth_key(app, &key, err, sizeof(err)) == -1) {
@@ -137,8 +135,23 @@ dh_auth_bearer_ident(struct dh_app *app, const char *token,
 		dh_info("bearer token refused: %s", err);
 		return -1;
 	}
+	id->via = DH_VIA_BEARER;
+	if (dh_strlcpy(id->user, c.sub, sizeof(id->user)) == -1)
+		return -1;
+	dh_strlcpy(id->name, c.sub, sizeof(id->name));
+	id->pending = 1;
+	return 0;
+}
+
+int
+dh_auth_bearer_user(struct dh_app *app, struct dh_ident *id)
+{
+	struct db_user	 u;
+	int		 rc;
+
+	id->pending = 0;
 	db_ready(app);
-	rc = db_users_find_email(&app->db, c.sub, &u);
+	rc = db_users_find_email(&app->db, id->user, &u);
 	if (rc == DB_USERS_NOTFOUND) {
 		dh_info("bearer token refused: no such user");
 		return -1;
@@ -149,7 +162,16 @@ dh_auth_bearer_ident(struct dh_app *app, const char *token,
 		dh_info("bearer token refused: user is disabled");
 		return -1;
 	}
-	if (ident_from_row(&u, DH_VIA_BEARER, id) == -1)
-		return -1;
-	return 0;
+	return ident_from_row(&u, DH_VIA_BEARER, id);
+}
+
+int
+dh_auth_bearer_ident(struct dh_app *app, const char *token,
+    struct dh_ident *id)
+{
+	int	 rc;
+
+	if ((rc = dh_auth_bearer_token(app, token, id)) != 0)
+		return rc;
+	return dh_auth_bearer_user(app, id);
 }

@@ -24,6 +24,16 @@ int	 dh_auth_bearer_ident(struct dh_app *, const char *token,
 	    struct dh_ident *id);
 
 /*
+ * The two halves of dh_auth_bearer_ident.  dh_auth_bearer_token verifies
+ * the token alone and fills id with its subject, left pending (no role);
+ * dh_auth_bearer_user looks that subject up and completes id.  0, -1 or
+ * DH_DB_DOWN as above.
+ */
+int	 dh_auth_bearer_token(struct dh_app *, const char *token,
+	    struct dh_ident *id);
+int	 dh_auth_bearer_user(struct dh_app *, struct dh_ident *id);
+
+/*
  * The token key of this process: loaded from cfg.jwt_key_file on first
  * use and kept until dh_auth_release().  Sets *key to the cached key
  * (owned here, never to be logged) and returns 0, or returns -1 with a

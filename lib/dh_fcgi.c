@@ -70,10 +70,46 @@ dh_reply_header(struct dh_req *req, const char *name, const char *val)
 }
 
 void
+dh_reply_unauthorized(struct dh_req *req)
+{
+	const char	*via = dh_req_param(req, "DESKHUB_AUTH_VIA");
+
+	/* Nothing the handler meant for its answer goes with this one. */
+	nextra = 0;
+	/*
+	 * A refused token is challenged as Bearer only: a Basic challenge
+	 * would make the browser open its password dialog over the
+	 * dashboard.
+	 */
+	dh_reply_header(req, "WWW-Authenticate",
+	    via != NULL && strcmp(via, "bearer") == 0 ?
+	    "Bearer realm=\"Deskhub\", error=\"invalid_token\"" :
+	    "Basic realm=\"Deskhub\", Bearer");
+	dh_reply_error(req, 401, "authentication required");
+}
+
+void
 dh_reply_text(struct dh_req *req, int status, const char *text, size_t len)
 {
+	int	 rc;
+
 	if (req->status != 0)
 		return;
+	/*
+	 * No answer, error or not, leaves for a user still pending: the
+	 * handler's statement did not check it, so it is looked up now.
+	 */
+	if (req->ident.pending) {
+		if ((rc = dh_ident_settle(req)) == DH_DB_DOWN) {
+			nextra = 0;
+			dh_reply_db(req, rc);
+			return;
+		}
+		if (rc != 0) {
+			dh_reply_unauthorized(req);
+			return;
+		}
+	}
 	if (text == NULL && status < 500) {
 		status = 500;
 		text = "{\"error\":\"cannot encode the answer\"}";
@@ -297,7 +333,7 @@ handle(struct dh_app *app, FCGX_Request *fr)
 {
 	struct dh_req		 req;
 	const struct dh_route	*rt = NULL;
-	const char		*rid, *via;
+	const char		*rid;
 	char			 allow[128] = "";
 	size_t			 alen = 0;
 	int64_t			 t0 = dh_now_ms();
@@ -352,23 +388,13 @@ handle(struct dh_app *app, FCGX_Request *fr)
 		goto out;
 	}
 	if (rt->access != DH_PUBLIC) {
-		rc = dh_ident_resolve(&req);
+		rc = dh_ident_resolve(&req, rt->access == DH_AUTH_READ);
 		if (rc == DH_DB_DOWN) {
 			dh_reply_db(&req, rc);
 			goto out;
 		}
 		if (rc != 0) {
-			/*
-			 * A refused token is challenged as Bearer only: a
-			 * Basic challenge would make the browser open its
-			 * password dialog over the dashboard.
-			 */
-			via = dh_req_param(&req, "DESKHUB_AUTH_VIA");
-			dh_reply_header(&req, "WWW-Authenticate",
-			    via != NULL && strcmp(via, "bearer") == 0 ?
-			    "Bearer realm=\"Deskhub\", error=\"invalid_token\"" :
-			    "Basic realm=\"Deskhub\", Bearer");
-			dh_reply_error(&req, 401, "authentication required");
+			dh_reply_unauthorized(&req);
 			goto out;
 		}
 		if (rt->access == DH_ADMIN &&

@@ -20,6 +20,14 @@
 enum dh_access {
 	DH_PUBLIC,	/* anyone */
 	DH_AUTH,	/* any authenticated user */
+	/*
+	 * Any authenticated user, on a read with no side effects: the user
+	 * of a Bearer token may be checked by the handler's own statement
+	 * (DH_IDENT_SQL, dh_ident_confirm) instead of a round trip of its
+	 * own.  Whatever the handler does, the check is made before its
+	 * answer goes out.
+	 */
+	DH_AUTH_READ,
 	DH_ADMIN,	/* roles admin, manager, developer */
 };
 
@@ -35,7 +43,12 @@ struct dh_ident {
 	long long	 user_id;	/* 0 when not a users-table user */
 	char		 user[128];	/* email or basic-auth name */
 	char		 name[128];
-	char		 role[16];
+	char		 role[16];	/* "" while pending */
+	/*
+	 * A Bearer token was verified but its user not yet looked up
+	 * (DH_AUTH_READ): user is the token's subject, user_id 0, role "".
+	 */
+	int		 pending;
 };
 
 struct dh_app;
@@ -130,11 +143,37 @@ const char *dh_req_param(struct dh_req *, const char *name);
 /* Whether role is one of the admin roles. */
 int	 dh_role_is_admin(const char *role);
 
+/* Answer 401 with the challenge that fits how the caller came in. */
+void	 dh_reply_unauthorized(struct dh_req *);
+
 /*
- * Establish req->ident from what nginx passed.  Returns 0 when the caller
- * is authenticated, -1 when not (the caller answers 401), DH_DB_DOWN when
- * the user table cannot be read.  Implemented in dh_ident.c.
+ * Establish req->ident from what nginx passed.  With defer, a Bearer
+ * token's user is left pending (see struct dh_ident).  Returns 0 when the
+ * caller is authenticated, -1 when not (the caller answers 401),
+ * DH_DB_DOWN when the user table cannot be read.  Implemented, with the
+ * two below, in dh_ident.c.
  */
-int	 dh_ident_resolve(struct dh_req *);
+int	 dh_ident_resolve(struct dh_req *, int defer);
+
+/*
+ * A scalar subquery for a handler's statement, binding the caller's
+ * req->ident.user once: "<id> <role>" of that user when it exists and is
+ * enabled, else NULL.  Give its value to dh_ident_confirm.
+ */
+#define DH_IDENT_SQL	"(SELECT CONCAT(id, ' ', role) FROM users " \
+	"WHERE email = ? AND disabled = 0)"
+
+/*
+ * Settle a pending user with the value of DH_IDENT_SQL read in the same
+ * statement as the data (NULL: gone or disabled).  0, or -1 after
+ * answering 401.  Nothing to do when the user is not pending.
+ */
+int	 dh_ident_confirm(struct dh_req *, const char *val);
+
+/*
+ * Settle a pending user with a lookup of its own.  0, -1 (not a valid
+ * user) or DH_DB_DOWN; the caller answers.  Called by every answer.
+ */
+int	 dh_ident_settle(struct dh_req *);
 
 #endif

@@ -434,6 +434,49 @@ t_eq "$STATUS" 200 "enabled by PATCH"
 json_post PATCH "/api/users/$ADMIN_ID" '{"disabled":true}'
 is_json_status 409 "an admin disabling itself"
 
+t_case "reads that check the user in their own statement: a disabled user gets 401 with rows, without rows, on a bad parameter"
+# /api/requests and the leaderboards read the Bearer token's user in the
+# same statement as their rows; without rows, or before any statement,
+# the answer still waits for the user's own lookup.
+sql "DELETE FROM requests WHERE description = 'auth-fold marker';
+    DELETE FROM ticket_closure WHERE freshworks_user_id = 990777;
+    INSERT INTO requests (date, time, description, source, urgency)
+    VALUES (UTC_DATE(), '12:00:00', 'auth-fold marker', 'sms', 'LOW');
+    INSERT INTO ticket_closure (freshworks_user_id, agent_name, source,
+    date, tickets_closed) VALUES
+    (990777, 'Fold Agent', 'freshservice', UTC_DATE() - INTERVAL 1 DAY, 1),
+    (990777, 'Fold Agent', 'freshservice', UTC_DATE(), 1),
+    (990777, 'Fold Agent', 'freshservice', UTC_DATE() + INTERVAL 1 DAY, 1)"
+FOLD_ROWS="/api/requests?q=auth-fold+marker"
+FOLD_NONE="/api/requests?q=auth-fold+nothing+matches"
+FOLD_BAD="/api/requests?date_from=2025-13-01"
+FOLD_BOARD="/api/tickets/closures/period?period=month"
+bearer "$U1_TOKEN" GET "$FOLD_ROWS"
+t_eq "$STATUS,$(jqb '.requests | length'),$(jqb .total)" 200,1,1 "enabled: the marker row"
+bearer "$U1_TOKEN" GET "$FOLD_NONE"
+t_eq "$STATUS,$(jqb '.requests | length')" 200,0 "enabled: no rows"
+bearer "$U1_TOKEN" GET "$FOLD_BAD"
+is_json_status 400 "enabled: a bad date"
+bearer "$U1_TOKEN" GET "$FOLD_BOARD"
+t_eq "$STATUS,$(jqb '[.closures[] | select(.name == "Fold Agent")] | length')" 200,1 "enabled: the agent's line"
+"$BIN/bin/deskhub-user" -c "$CONF" disable "$U1" >/dev/null 2>&1 ||
+    t_fail "deskhub-user disable"
+for p in "$FOLD_ROWS" "$FOLD_NONE" "$FOLD_BAD" "$FOLD_BOARD" \
+    /api/tickets/closures/today /api/tickets/top-performers; do
+	bearer "$U1_TOKEN" GET "$p"
+	is_401 "disabled: $p"
+	t_match "$(header WWW-Authenticate)" '^Bearer ' "challenge of $p"
+	grep -q "Fold Agent\|auth-fold" "$BODY" && t_fail "$p: data in a 401"
+done
+"$BIN/bin/deskhub-user" -c "$CONF" enable "$U1" >/dev/null 2>&1 ||
+    t_fail "deskhub-user enable"
+bearer "$U1_TOKEN" GET "$FOLD_ROWS"
+t_eq "$STATUS,$(jqb '.requests | length')" 200,1 "enabled again"
+bearer "$U1_TOKEN" GET "$FOLD_BOARD"
+t_eq "$STATUS" 200 "enabled again: the leaderboard"
+sql "DELETE FROM requests WHERE description = 'auth-fold marker';
+    DELETE FROM ticket_closure WHERE freshworks_user_id = 990777"
+
 t_case "basic auth: a wrong password, an unknown user, garbage: 401"
 for cred in "$ADMIN_USER:wrong-password" "$ADMIN_USER:" "nobody:$ADMIN_PASS" \
     "$ADMIN_USER:${ADMIN_PASS}x"; do
