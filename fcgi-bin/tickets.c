@@ -58,15 +58,20 @@ enum page_mode {
 	PAGE__MAX
 };
 
-/* Keyset conditions, ascending then descending.  The date >= / <= bound
- * lets the optimizer range-scan the index. */
+/*
+ * Keyset conditions, ascending then descending.  Spelled out key part by
+ * key part, so that MariaDB's range optimizer starts the scan of
+ * (date, time, id) at the cursor itself: bounded by the date alone it
+ * began at the cursor's day and skipped that day's rows before it (up
+ * to 900 index entries read for a page of 100 in the scale bench).
+ */
 static const char *const after_sql[PAGE__MAX][2] = {
 	[PAGE_OFFSET] = { "", "" },
 	[PAGE_AFTER_DATE] = {
-	    " AND r.date >= ? AND (r.date > ? OR r.time > ? OR "
-	    "(r.time = ? AND r.id > ?))",
-	    " AND r.date <= ? AND (r.date < ? OR r.time < ? OR "
-	    "(r.time = ? AND r.id < ?))" },
+	    " AND (r.date > ? OR (r.date = ? AND r.time > ?) OR "
+	    "(r.date = ? AND r.time = ? AND r.id > ?))",
+	    " AND (r.date < ? OR (r.date = ? AND r.time < ?) OR "
+	    "(r.date = ? AND r.time = ? AND r.id < ?))" },
 	[PAGE_AFTER_ID] = { " AND r.id > ?", " AND r.id < ?" },
 };
 
@@ -342,7 +347,8 @@ static void
 h_requests(struct dh_req *req)
 {
 	struct dh_fval		 v[F__MAX];
-	struct dh_val		 a[2 * NFILTERS + 7];
+	/* The filters twice, the caller, six keyset values, the limit. */
+	struct dh_val		 a[2 * NFILTERS + 8];
 	struct dh_stmt		*list, *count;
 	struct dh_query		 qs;
 	struct dh_result	*r = NULL, *cnt = NULL;
@@ -403,6 +409,7 @@ h_requests(struct dh_req *req)
 			a[na++] = DH_VSTR(cdate);
 			a[na++] = DH_VSTR(cdate);
 			a[na++] = DH_VSTR(ctime);
+			a[na++] = DH_VSTR(cdate);
 			a[na++] = DH_VSTR(ctime);
 			a[na++] = DH_VINT(cid);
 		} else {

@@ -18,15 +18,21 @@ t_eq "$(jqb '[.requests[] | keys | join(",")] | unique | join(" ")')" \
     "category,category_edited,created_at,date,description,effort,hours,id,month_year,request_type,source,status,time,updated_at,urgency,website_url" \
     "each row has the request fields, and no more"
 
+# walk QUERY PAGES: the ids of at most PAGES pages of /api/requests?QUERY,
+# each asked with the nextCursor of the one before, in ids_cursor.
+walk() {
+	local cur=""
+	ids_cursor=""
+	for _ in $(seq 1 "$2"); do
+		http GET "/api/requests?$1${cur:+&cursor=$cur}"
+		ids_cursor="$ids_cursor $(jqb '[.requests[].id] | join(" ")')"
+		cur=$(jqb '.nextCursor // empty')
+		[ -z "$cur" ] && break
+	done
+}
+
 t_case "walking with nextCursor gives the same rows as offsets"
-ids_cursor=""
-cur=""
-for _ in $(seq 1 10); do
-	http GET "/api/requests?limit=50${cur:+&cursor=$cur}"
-	ids_cursor="$ids_cursor $(jqb '[.requests[].id] | join(" ")')"
-	cur=$(jqb '.nextCursor // empty')
-	[ -z "$cur" ] && break
-done
+walk "limit=50" 10
 ids_offset=""
 for off in 0 50 100 150 200; do
 	http GET "/api/requests?limit=50&offset=$off"
@@ -34,6 +40,26 @@ for off in 0 50 100 150 200; do
 done
 t_eq "$(echo $ids_cursor | wc -w)" 230 "rows seen through cursors"
 t_eq "$(echo $ids_cursor)" "$(echo $ids_offset)" "same order"
+
+t_case "date cursors split rows of one date and one time as offsets do, both orders"
+# Ties on date and on time are broken by id; a page of 3 ends inside them.
+sql "DELETE FROM requests WHERE source = 'phone';
+    INSERT INTO requests (date, time, description, source, urgency)
+    SELECT '2019-06-01', '10:00:00', CONCAT('tie ', seq), 'phone', 'LOW'
+    FROM seq_1_to_7;
+    INSERT INTO requests (date, time, description, source, urgency)
+    SELECT '2019-06-01', '09:00:00', CONCAT('early ', seq), 'phone', 'LOW'
+    FROM seq_1_to_3;
+    INSERT INTO requests (date, time, description, source, urgency)
+    SELECT '2019-06-02', '00:00:00', CONCAT('next day ', seq), 'phone', 'LOW'
+    FROM seq_1_to_3"
+for order in asc desc; do
+	walk "source=phone&order=$order&limit=3" 8
+	http GET "/api/requests?source=phone&order=$order&limit=13"
+	t_eq "$(echo $ids_cursor)" "$(jqb '[.requests[].id] | join(" ")')" "$order: cursor pages"
+	t_eq "$(echo $ids_cursor | wc -w)" 13 "$order: every row once"
+done
+sql "DELETE FROM requests WHERE source = 'phone'"
 
 t_case "cursor by id, ascending, with a filter"
 http GET "/api/requests?sort=id&order=asc&limit=5&urgency=HIGH"
