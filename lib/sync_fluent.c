@@ -10,11 +10,12 @@
  * the stored rows that change are locked only by the final statements.
  * The lease, the progress and the run's record use the caller's
  * connection, with autocommit, so they are seen while the run goes on;
- * before that, a second thread reads the stored tickets on it while the
- * first pages download (see fetch).
+ * a second thread first reads the stored tickets on it, while the first
+ * pages download and are processed (see fetch), and the progress is
+ * written once they are all in.
  */
+#include <limits.h>
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,7 +75,7 @@ static struct dh_stmt	 q[Q__MAX] = {
 	 * as such and never matches. */
 	[Q_KNOWN] = { "SELECT fluent_id, UNHEX(content_hash), "
 	    "TIMESTAMPDIFF(SECOND, '1970-01-01', created_at_fluent) "
-	    "FROM fluent_tickets", NULL, 0 },
+	    "FROM fluent_tickets ORDER BY fluent_id DESC", NULL, 0 },
 };
 
 /*
@@ -434,29 +435,101 @@ known_get(const struct known_tab *k, long long id)
 	return e->id != 0 ? e : NULL;
 }
 
-static int
-known_row(void *arg, const struct dh_col *c)
+/*
+ * The stored tickets are read by a thread of their own, on the caller's
+ * connection, newest id first, while the first pages download.  They are
+ * handed over in chunks; the fetch moves each chunk into its table and
+ * goes on with any page whose ids the chunks so far cover (every stored
+ * id at or above the lowest one handed over is in the table), so that a
+ * re-sync processes its first pages while the older tickets still load
+ * instead of waiting for all of them.  Nothing else uses the connection
+ * until the thread is finished.
+ */
+#define FEED_CHUNK	256
+
+struct feed_chunk {
+	struct feed_chunk *next;
+	size_t		 n;
+	struct known_ent e[FEED_CHUNK];
+};
+
+struct loader {
+	pthread_t	 th;
+	pthread_mutex_t	 mu;
+	pthread_cond_t	 more;		/* a chunk came, or the end */
+	struct dh_db	*db;
+	struct dh_fluent *f;		/* woken at each chunk */
+	int		 started;	/* set up, not yet joined */
+	int		 running;	/* a thread to join */
+	/* The thread's own until it is finished. */
+	struct feed_chunk *cur;
+	long long	 last;		/* the last id read, 0 before */
+	const char	*why;		/* why it stopped reading early */
+	/* Under mu. */
+	struct feed_chunk *head;
+	struct feed_chunk **tail;
+	int		 finished;
+	int		 rc;
+	/* The fetch's own. */
+	long long	 cover;		/* stored ids >= cover are in the table */
+	int		 over;		/* nothing more will come */
+	int		 all;		/* every stored ticket is in the table */
+};
+
+/* Hand the chunk being filled over, and the end when done. */
+static void
+feed_publish(struct loader *l, int done, int rc)
 {
+	pthread_mutex_lock(&l->mu);
+	if (l->cur != NULL && l->cur->n > 0) {
+		*l->tail = l->cur;
+		l->tail = &l->cur->next;
+		l->cur = NULL;
+	}
+	if (done) {
+		l->finished = 1;
+		l->rc = rc;
+	}
+	pthread_cond_signal(&l->more);
+	pthread_mutex_unlock(&l->mu);
+	dh_fluent_wakeup(l->f);
+}
+
+static int
+feed_row(void *arg, const struct dh_col *c)
+{
+	struct loader		*l = arg;
 	struct known_ent	*e;
 
-	if ((e = known_put(arg, c[0].i)) == NULL)
+	/* The cover holds only for ids read in strictly falling order. */
+	if (c[0].i <= 0 || (l->last != 0 && c[0].i >= l->last)) {
+		l->why = "the stored ids did not come newest first";
 		return -1;
+	}
+	l->last = c[0].i;
+	if (l->cur == NULL && (l->cur = calloc(1, sizeof(*l->cur))) == NULL) {
+		l->why = "out of memory";
+		return -1;
+	}
+	e = &l->cur->e[l->cur->n++];
+	e->id = c[0].i;
 	e->created = c[2].i;
 	/* A hash of another length (an older release's) never matches. */
 	if (!c[1].null && !c[1].trunc && c[1].len == DH_FLUENT_HASH_LEN) {
 		memcpy(e->hash, c[1].buf, DH_FLUENT_HASH_LEN);
 		e->has_hash = 1;
 	}
+	if (l->cur->n == FEED_CHUNK)
+		feed_publish(l, 0, DH_DB_OK);
 	return 0;
 }
 
-/*
- * Read every stored ticket's id, hash and creation, streamed from the
- * covering index (the table takes what it holds, one row at a time).
- */
-static int
-known_load(struct dh_db *db, struct known_tab *k)
+/* Read every stored ticket's id, hash and creation, streamed from the
+ * covering index, and hand them over. */
+static void *
+loader_main(void *arg)
 {
+	struct loader	*l = arg;
 	char		 hash[64];
 	struct dh_col	 c[3] = {
 		{ .is_int = 1 },
@@ -464,7 +537,127 @@ known_load(struct dh_db *db, struct known_tab *k)
 		{ .is_int = 1 },
 	};
 
-	return dh_db_each(db, &q[Q_KNOWN], NULL, 0, c, 3, known_row, k);
+	feed_publish(l, 1, dh_db_each(l->db, &q[Q_KNOWN], NULL, 0, c, 3,
+	    feed_row, l));
+	return NULL;
+}
+
+/* 0, or -1 when the loader cannot be set up (nothing to join). */
+static int
+loader_start(struct loader *l, struct dh_db *db, struct dh_fluent *f)
+{
+	memset(l, 0, sizeof(*l));
+	l->db = db;
+	l->f = f;
+	l->cover = LLONG_MAX;
+	if (pthread_mutex_init(&l->mu, NULL) != 0)
+		return -1;
+	if (pthread_cond_init(&l->more, NULL) != 0) {
+		pthread_mutex_destroy(&l->mu);
+		return -1;
+	}
+	l->tail = &l->head;
+	l->started = 1;
+	if (pthread_create(&l->th, NULL, loader_main, l) == 0)
+		l->running = 1;
+	else
+		loader_main(l);		/* no thread: read them now */
+	return 0;
+}
+
+/*
+ * Move the chunks c into k, lowering the cover, and free them; with k
+ * NULL, only free them.  0, or -1 when out of memory.
+ */
+static int
+feed_move(struct loader *l, struct feed_chunk *c, struct known_tab *k)
+{
+	struct feed_chunk	*next;
+	struct known_ent	*e;
+	int			 rc = 0;
+
+	for (; c != NULL; c = next) {
+		next = c->next;
+		for (size_t i = 0; k != NULL && rc == 0 && i < c->n; i++) {
+			if ((e = known_put(k, c->e[i].id)) == NULL)
+				rc = -1;
+			else
+				*e = c->e[i];
+		}
+		if (k != NULL && rc == 0)
+			l->cover = c->e[c->n - 1].id;
+		free(c);
+	}
+	return rc;
+}
+
+/*
+ * Move the chunks handed over into k, after waiting for one (or the end)
+ * when wait is set and none is there.  0, or -1 when out of memory.
+ */
+static int
+feed_take(struct loader *l, struct known_tab *k, int wait)
+{
+	struct feed_chunk	*c;
+	int			 finished, lrc;
+
+	pthread_mutex_lock(&l->mu);
+	while (wait && l->head == NULL && !l->finished)
+		pthread_cond_wait(&l->more, &l->mu);
+	c = l->head;
+	l->head = NULL;
+	l->tail = &l->head;
+	finished = l->finished;
+	lrc = l->rc;
+	pthread_mutex_unlock(&l->mu);
+	if (feed_move(l, c, k) == -1)
+		return -1;
+	if (finished) {
+		l->over = 1;
+		l->all = lrc == DH_DB_OK;
+	}
+	return 0;
+}
+
+/* Whether the table holds the stored ticket of id, if there is one. */
+static int
+covered(const struct loader *l, long long id)
+{
+	return l->all || (id > 0 && id >= l->cover);
+}
+
+/*
+ * Wait for the end of the thread and move what it left into k (NULL: drop
+ * it); the connection is the caller's again.  DH_DB_OK, or an error with
+ * why the stored tickets could not be read in err.  Once only; later
+ * calls answer DH_DB_ERR.
+ */
+static int
+loader_join(struct loader *l, struct known_tab *k, char *err, size_t errlen)
+{
+	int	 rc;
+
+	if (!l->started)
+		return DH_DB_ERR;
+	if (l->running)
+		pthread_join(l->th, NULL);
+	l->started = l->running = 0;
+	rc = l->rc;
+	if (feed_move(l, l->head, k) == -1 && rc == DH_DB_OK) {
+		l->why = "out of memory";
+		rc = DH_DB_ERR;
+	}
+	free(l->cur);
+	l->head = l->cur = NULL;
+	l->tail = NULL;
+	pthread_cond_destroy(&l->more);
+	pthread_mutex_destroy(&l->mu);
+	l->over = 1;
+	l->all = rc == DH_DB_OK;
+	if (rc != DH_DB_OK && err != NULL)
+		snprintf(err, errlen, "reading the stored tickets: %s",
+		    l->why != NULL ? l->why : l->db->err);
+	return rc;
 }
 
 static enum dh_sync_rc
@@ -612,7 +805,8 @@ prov_rc(enum dh_prov_rc p)
 /* What a fetch carries from page to page. */
 struct fetch_state {
 	struct saver	*sv;		/* writes the run's own connection */
-	struct known_tab known;		/* the stored tickets */
+	struct loader	*ld;		/* reads the stored tickets */
+	struct known_tab known;		/* the stored tickets, as read so far */
 	struct known_tab fresh;		/* the new tickets met */
 	char		 site_tz[128];
 	char		 biz_tz[128];
@@ -622,6 +816,7 @@ struct fetch_state {
 	long long	 total;
 	int64_t		 reported_ms;	/* last progress written */
 	int		 done;
+	int		 unread;	/* a page stopped: no stored tickets */
 };
 
 /* Set the first second of the filter's day in the business timezone. */
@@ -657,6 +852,22 @@ older_than_filter(const struct fetch_state *st, int64_t utc)
 	dh_tz_to_local(st->biz_tz, utc, &w);
 	dh_wall_date(&w, date);
 	return strcmp(date, st->filter) < 0;
+}
+
+/*
+ * Set *e to the stored ticket of id, or NULL when there is none, once the
+ * tickets read cover it (waiting for them).  0, or -1 when they cannot be
+ * read or moved (the loader says why when joined).
+ */
+static int
+known_find(struct fetch_state *st, long long id, struct known_ent **e)
+{
+	while (!covered(st->ld, id)) {
+		if (st->ld->over || feed_take(st->ld, &st->known, 1) == -1)
+			return -1;
+	}
+	*e = known_get(&st->known, id);
+	return 0;
 }
 
 /* Whether e is a stored ticket whose bytes hash to h. */
@@ -703,7 +914,8 @@ report(struct dh_db *db, struct dh_sync_result *res, struct fetch_state *st,
 	    DH_VINT(res->run_id) };
 	int		 dbrc;
 
-	if (!dh_lock_due(&st->reported_ms))
+	/* The connection reads the stored tickets until they are all in. */
+	if (!st->ld->over || !dh_lock_due(&st->reported_ms))
 		return DH_SYNC_OK;
 	if ((dbrc = dh_db_stmt(db, &q[Q_PROGRESS], a, 4, NULL,
 	    NULL)) != DH_DB_OK ||
@@ -958,8 +1170,9 @@ process_page(struct dh_db *db, struct dh_sync_result *res,
 			memcpy(h, pre[i], sizeof(h));
 		else
 			dh_fluent_hash(raw, pg->span[i].len, h);
-		he = known_get(&st->known, dh_fluent_raw_id(raw,
-		    pg->span[i].len));
+		if (known_find(st, dh_fluent_raw_id(raw, pg->span[i].len),
+		    &he) == -1)
+			goto unread;
 		if (!(same = same_bytes(he, h))) {
 			if (dh_fluent_map_text(raw, pg->span[i].len,
 			    st->site_tz, st->biz_tz, &t[kept], merr,
@@ -971,7 +1184,10 @@ process_page(struct dh_db *db, struct dh_sync_result *res,
 				goto out;
 			}
 			/* Its id may not be where dh_fluent_raw_id looks. */
-			he = known_get(&st->known, t[kept].id);
+			if (known_find(st, t[kept].id, &he) == -1) {
+				dh_fluent_ticket_release(&t[kept]);
+				goto unread;
+			}
 			if ((same = same_bytes(he, h)))
 				dh_fluent_ticket_release(&t[kept]);
 		}
@@ -1010,6 +1226,12 @@ process_page(struct dh_db *db, struct dh_sync_result *res,
 	if (pg->last_page >= 0 && page >= pg->last_page)
 		st->done = 1;
 	rc = report(db, res, st, err, errlen);
+	goto out;
+unread:
+	/* fetch tells why, from the loader. */
+	st->unread = 1;
+	snprintf(err, errlen, "reading the stored tickets failed");
+	rc = DH_SYNC_DB;
 	goto out;
 oom:
 	snprintf(err, errlen, "out of memory");
@@ -1082,61 +1304,12 @@ next_page(struct dh_fluent *f, const struct dh_config *cfg,
 	return DH_PROV_OK;
 }
 
-/*
- * The stored tickets are read by a thread of their own, on the caller's
- * connection, while the first pages download: nothing else uses that
- * connection or the known tables until the thread is joined.
- */
-struct loader {
-	pthread_t	 th;
-	struct dh_db	*db;
-	struct known_tab *k;
-	struct dh_fluent *f;		/* woken when done */
-	int		 rc;
-	int		 running;
-	atomic_int	 finished;
-};
-
-static void *
-loader_main(void *arg)
-{
-	struct loader	*l = arg;
-
-	l->rc = known_load(l->db, l->k);
-	atomic_store(&l->finished, 1);
-	dh_fluent_wakeup(l->f);
-	return NULL;
-}
-
-static void
-loader_start(struct loader *l, struct dh_db *db, struct known_tab *k,
-    struct dh_fluent *f)
-{
-	memset(l, 0, sizeof(*l));
-	l->db = db;
-	l->k = k;
-	l->f = f;
-	atomic_init(&l->finished, 0);
-	if (pthread_create(&l->th, NULL, loader_main, l) == 0)
-		l->running = 1;
-	else
-		loader_main(l);		/* no thread: read them now */
-}
-
-static int
-loader_join(struct loader *l)
-{
-	if (l->running) {
-		pthread_join(l->th, NULL);
-		l->running = 0;
-	}
-	return l->rc;
-}
-
 /* A page downloaded while the stored tickets load, with its hashes. */
 struct held {
 	struct dh_fluent_page	 pg;
 	unsigned char		(*hash)[DH_FLUENT_HASH_LEN];
+	long long		 minid;	/* its lowest id, 0: one unread */
+	size_t			 bytes;
 };
 
 static void
@@ -1148,7 +1321,9 @@ held_release(struct held *h)
 }
 
 /*
- * Hash a held page's tickets; 1 when the page ends the fetch (empty, or
+ * Hash a held page's tickets and find its lowest id (as read from the
+ * bytes: a ticket's own parse may still ask for another, see
+ * known_find); 1 when the page ends the fetch (empty, or
  * its last ticket is older than the filter, so the pages after it are
  * not needed), 0 when not, -1 when out of memory.  A ticket that does
  * not map is left for process_page to report.
@@ -1159,15 +1334,21 @@ held_prepare(struct held *h, const struct fetch_state *st)
 	struct dh_fluent_ticket	 t;
 	const struct dh_fluent_span *sp;
 	char			 merr[256];
+	long long		 id;
 	int			 end;
 
+	h->minid = LLONG_MAX;
 	if (h->pg.n == 0)
 		return 1;
 	if ((h->hash = calloc(h->pg.n, sizeof(*h->hash))) == NULL)
 		return -1;
-	for (size_t i = 0; i < h->pg.n; i++)
-		dh_fluent_hash(h->pg.text + h->pg.span[i].off,
-		    h->pg.span[i].len, h->hash[i]);
+	for (size_t i = 0; i < h->pg.n; i++) {
+		sp = &h->pg.span[i];
+		dh_fluent_hash(h->pg.text + sp->off, sp->len, h->hash[i]);
+		id = dh_fluent_raw_id(h->pg.text + sp->off, sp->len);
+		if (id < h->minid)
+			h->minid = id;
+	}
 	sp = &h->pg.span[h->pg.n - 1];
 	memset(&t, 0, sizeof(t));
 	if (dh_fluent_map_text(h->pg.text + sp->off, sp->len, st->site_tz,
@@ -1183,10 +1364,12 @@ held_prepare(struct held *h, const struct fetch_state *st)
  * filter, and stop at the first page that reaches past it.  Page 1 comes
  * alone (it says how many pages there are); after it FLUENT_CONCURRENCY
  * pages are on their way at any time: each page is processed, in order,
- * while the next ones download.  Until the stored tickets are read, the
- * pages that arrive are held and hashed (HOLD_PAGES and HOLD_BYTES at
- * most, and none past the page that reaches past the filter), so that a
- * re-sync does not wait for its database first and its provider next.
+ * while the next ones download.  Until the stored tickets are all read,
+ * the pages that arrive are held and hashed (HOLD_PAGES and HOLD_BYTES at
+ * most, and none past the page that reaches past the filter), and each is
+ * processed, in order, as soon as the tickets read so far cover its ids:
+ * a re-sync waits neither for its database first nor for its provider
+ * next.
  */
 static enum dh_sync_rc
 fetch(struct dh_db *db, struct dh_db *w, const struct dh_config *cfg,
@@ -1202,11 +1385,13 @@ fetch(struct dh_db *db, struct dh_db *w, const struct dh_config *cfg,
 	enum dh_prov_rc		 pr, tzr;
 	enum dh_sync_rc		 rc = DH_SYNC_OK;
 	size_t			 nheld = 0, used = 0, bytes = 0;
-	int			 dbrc, got, prep;
+	char			 lerr[512] = "";
+	int			 dbrc, got, prep, ahead = 1;
 
 	memset(&st, 0, sizeof(st));
 	memset(&ld, 0, sizeof(ld));
 	st.sv = &sv;
+	st.ld = &ld;
 	st.filter = filter;
 	st.total = -1;
 	wn.width = cfg->fluent_concurrency;
@@ -1235,13 +1420,44 @@ fetch(struct dh_db *db, struct dh_db *w, const struct dh_config *cfg,
 		return DH_SYNC_DB;
 	}
 	saver_start(&sv, w, res->run_id);
-	loader_start(&ld, db, &st.known, f);
+	if (loader_start(&ld, db, f) == -1) {
+		snprintf(err, errlen, "out of memory");
+		rc = DH_SYNC_DB;
+		goto out;
+	}
 
-	/* Download ahead while the stored tickets load; a page not in yet
-	 * is waited for no longer than they take. */
-	while (ld.running && !atomic_load(&ld.finished) &&
-	    nheld < HOLD_PAGES && bytes < HOLD_BYTES) {
-		hp = &held[nheld];
+	/*
+	 * While the stored tickets load: take what came of them, process
+	 * the held pages they cover, in order, and download ahead in the
+	 * meantime; a page not in yet is waited for no longer than the
+	 * next chunk takes.
+	 */
+	while (!ld.over && !st.done) {
+		if (feed_take(&ld, &st.known, 0) == -1)
+			goto oom;
+		for (; used < nheld && !st.done; used++) {
+			hp = &held[used % HOLD_PAGES];
+			if (!covered(&ld, hp->minid))
+				break;
+			rc = process_page(db, res, &st, (long)used + 1,
+			    &hp->pg, (const unsigned char (*)
+			    [DH_FLUENT_HASH_LEN])hp->hash, err, errlen);
+			bytes -= hp->bytes;
+			held_release(hp);
+			if (rc != DH_SYNC_OK) {
+				used++;
+				goto out;
+			}
+		}
+		if (st.done || ld.over)
+			break;
+		if (!ahead || nheld - used == HOLD_PAGES ||
+		    bytes >= HOLD_BYTES) {
+			if (feed_take(&ld, &st.known, 1) == -1)
+				goto oom;
+			continue;
+		}
+		hp = &held[nheld % HOLD_PAGES];
 		if ((pr = next_page(f, cfg, &wn, 1000, &hp->pg, &got, err,
 		    errlen)) != DH_PROV_OK) {
 			rc = prov_rc(pr);
@@ -1249,34 +1465,32 @@ fetch(struct dh_db *db, struct dh_db *w, const struct dh_config *cfg,
 		}
 		if (!got) {
 			if (wn.done >= wn.next)
-				break;		/* past the last page */
+				ahead = 0;	/* past the last page */
 			continue;
 		}
 		nheld++;
-		if (hp->pg.n > 0)
-			bytes += hp->pg.span[hp->pg.n - 1].off +
-			    hp->pg.span[hp->pg.n - 1].len;
-		if ((prep = held_prepare(hp, &st)) == -1) {
-			snprintf(err, errlen, "out of memory");
-			rc = DH_SYNC_DB;
-			goto out;
-		}
+		hp->bytes = hp->pg.n > 0 ? hp->pg.span[hp->pg.n - 1].off +
+		    hp->pg.span[hp->pg.n - 1].len : 0;
+		bytes += hp->bytes;
+		if ((prep = held_prepare(hp, &st)) == -1)
+			goto oom;
 		if (prep == 1)
-			break;		/* the filter is met on it */
+			ahead = 0;	/* the filter is met on it */
 	}
-	if ((dbrc = loader_join(&ld)) != DH_DB_OK) {
-		snprintf(err, errlen, "reading the stored tickets: %s",
-		    db->err[0] ? db->err : "out of memory");
+	if ((dbrc = loader_join(&ld, &st.known, err, errlen)) != DH_DB_OK) {
 		rc = db_rc(dbrc);
 		goto out;
 	}
 	for (; used < nheld && !st.done; used++) {
-		rc = process_page(db, res, &st, (long)used + 1, &held[used].pg,
-		    (const unsigned char (*)[DH_FLUENT_HASH_LEN])
-		    held[used].hash, err, errlen);
-		held_release(&held[used]);
-		if (rc != DH_SYNC_OK)
+		hp = &held[used % HOLD_PAGES];
+		rc = process_page(db, res, &st, (long)used + 1, &hp->pg,
+		    (const unsigned char (*)[DH_FLUENT_HASH_LEN])hp->hash,
+		    err, errlen);
+		held_release(hp);
+		if (rc != DH_SYNC_OK) {
+			used++;
 			goto out;
+		}
 	}
 
 	while (!st.done) {
@@ -1293,15 +1507,24 @@ fetch(struct dh_db *db, struct dh_db *w, const struct dh_config *cfg,
 		if (rc != DH_SYNC_OK)
 			goto out;
 	}
+	goto out;
+oom:
+	snprintf(err, errlen, "out of memory");
+	rc = DH_SYNC_DB;
 out:
 	/* Every page handed over is written before the run goes on. */
 	if ((dbrc = saver_join(&sv)) != DH_DB_OK && rc == DH_SYNC_OK) {
 		snprintf(err, errlen, "%s", w->err);
 		rc = db_rc(dbrc);
 	}
-	loader_join(&ld);
+	/* A page stopped for want of stored tickets says why they failed. */
+	if ((dbrc = loader_join(&ld, NULL, lerr, sizeof(lerr))) != DH_DB_OK &&
+	    st.unread) {
+		snprintf(err, errlen, "%s", lerr);
+		rc = db_rc(dbrc);
+	}
 	for (; used < nheld; used++)
-		held_release(&held[used]);
+		held_release(&held[used % HOLD_PAGES]);
 	free(held);
 	/* Pages fetched ahead of the end are dropped. */
 	dh_fluent_cancel(f);

@@ -360,7 +360,10 @@ fresh_fake 500
 sync_fluent '{"dateFilter":"2020-01-01"}'
 
 t_case "pages download while the stored tickets are read, and are saved after"
-fluent_ctl tickets '{"tickets":[{"id":3,"title":"changed while the database was slow"},{"id":990002,"title":"new while the database was slow"}]}'
+# The stored tickets come newest id first, 256 at a time; a page waits
+# until they cover its lowest id.  Ticket 2, moved to the top of page 1,
+# holds that page until the last of them.
+fluent_ctl tickets '{"tickets":[{"id":3,"title":"changed while the database was slow"},{"id":990002,"title":"new while the database was slow"},{"id":2,"title":"moved to the top","created_at":"2026-11-20T11:59:00Z"}]}'
 curl -sS "$FLUENT_FAKE/__control/stats?reset=1" >/dev/null
 lock_tickets 5
 ( sync_fluent '{"dateFilter":"2020-01-01"}'; echo "$STATUS" >"$TMPD/held" ) &
@@ -370,8 +373,9 @@ t_eq "$([ -e "$TMPD/held" ] && echo finished || echo waiting)" waiting "the sync
 wait "$bg"
 wait "$LOCKER"
 t_eq "$(cat "$TMPD/held")" 200 status
-t_eq "$(jqb '.ticketsFetched'),$(jqb '.ticketsAdded'),$(jqb '.ticketsUpdated'),$(jqb '.ticketsSkipped')" "501,1,1,499" counts
+t_eq "$(jqb '.ticketsFetched'),$(jqb '.ticketsAdded'),$(jqb '.ticketsUpdated'),$(jqb '.ticketsSkipped')" "501,1,2,498" counts
 t_eq "$(sql "SELECT title FROM fluent_tickets WHERE fluent_id = 3")" "changed while the database was slow" "the change saved"
+t_eq "$(sql "SELECT title FROM fluent_tickets WHERE fluent_id = 2")" "moved to the top" "the moved ticket updated, not added"
 t_eq "$(sql "SELECT COUNT(*) FROM (SELECT fluent_id FROM fluent_tickets GROUP BY fluent_id HAVING COUNT(*)>1) d")" 0 "no duplicates"
 
 t_case "a filter met on a page fetched ahead stops the download there"
