@@ -1359,6 +1359,39 @@ held_prepare(struct held *h, const struct fetch_state *st)
 	return end;
 }
 
+/* The pages held while the stored tickets load: a ring of HOLD_PAGES. */
+struct hold {
+	struct held	*p;
+	size_t		 n;		/* pages taken so far */
+	size_t		 used;		/* pages processed so far */
+	size_t		 bytes;		/* of the pages held now */
+};
+
+/*
+ * Process the held pages, in order, as long as the stored tickets read
+ * so far cover them (all of them once the read is over), releasing each.
+ */
+static enum dh_sync_rc
+hold_run(struct dh_db *db, struct dh_sync_result *res, struct fetch_state *st,
+    struct hold *hd, char *err, size_t errlen)
+{
+	struct held	*hp;
+	enum dh_sync_rc	 rc = DH_SYNC_OK;
+
+	for (; hd->used < hd->n && !st->done && rc == DH_SYNC_OK;
+	    hd->used++) {
+		hp = &hd->p[hd->used % HOLD_PAGES];
+		if (!covered(st->ld, hp->minid))
+			break;
+		rc = process_page(db, res, st, (long)hd->used + 1, &hp->pg,
+		    (const unsigned char (*)[DH_FLUENT_HASH_LEN])hp->hash,
+		    err, errlen);
+		hd->bytes -= hp->bytes;
+		held_release(hp);
+	}
+	return rc;
+}
+
 /*
  * Fetch pages newest first, save the tickets created on or after the
  * filter, and stop at the first page that reaches past it.  Page 1 comes
@@ -1376,7 +1409,8 @@ fetch(struct dh_db *db, struct dh_db *w, const struct dh_config *cfg,
     struct dh_fluent *f, const char *filter, struct dh_sync_result *res,
     char *err, size_t errlen)
 {
-	struct held		*held = NULL, *hp;
+	struct hold		 hd = { NULL, 0, 0, 0 };
+	struct held		*hp;
 	struct dh_fluent_page	 pg;
 	struct fetch_state	 st;
 	struct loader		 ld;
@@ -1384,7 +1418,6 @@ fetch(struct dh_db *db, struct dh_db *w, const struct dh_config *cfg,
 	struct window		 wn = { 1, 1, 1, -1 };
 	enum dh_prov_rc		 pr, tzr;
 	enum dh_sync_rc		 rc = DH_SYNC_OK;
-	size_t			 nheld = 0, used = 0, bytes = 0;
 	char			 lerr[512] = "";
 	int			 dbrc, got, prep, ahead = 1;
 
@@ -1415,7 +1448,7 @@ fetch(struct dh_db *db, struct dh_db *w, const struct dh_config *cfg,
 	    "filter %s", res->run_id, st.site_tz, st.biz_tz, filter);
 	if ((pr = fill_window(f, cfg, &wn, err, errlen)) != DH_PROV_OK)
 		return prov_rc(pr);
-	if ((held = calloc(HOLD_PAGES, sizeof(*held))) == NULL) {
+	if ((hd.p = calloc(HOLD_PAGES, sizeof(*hd.p))) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return DH_SYNC_DB;
 	}
@@ -1435,29 +1468,18 @@ fetch(struct dh_db *db, struct dh_db *w, const struct dh_config *cfg,
 	while (!ld.over && !st.done) {
 		if (feed_take(&ld, &st.known, 0) == -1)
 			goto oom;
-		for (; used < nheld && !st.done; used++) {
-			hp = &held[used % HOLD_PAGES];
-			if (!covered(&ld, hp->minid))
-				break;
-			rc = process_page(db, res, &st, (long)used + 1,
-			    &hp->pg, (const unsigned char (*)
-			    [DH_FLUENT_HASH_LEN])hp->hash, err, errlen);
-			bytes -= hp->bytes;
-			held_release(hp);
-			if (rc != DH_SYNC_OK) {
-				used++;
-				goto out;
-			}
-		}
+		if ((rc = hold_run(db, res, &st, &hd, err, errlen)) !=
+		    DH_SYNC_OK)
+			goto out;
 		if (st.done || ld.over)
 			break;
-		if (!ahead || nheld - used == HOLD_PAGES ||
-		    bytes >= HOLD_BYTES) {
+		if (!ahead || hd.n - hd.used == HOLD_PAGES ||
+		    hd.bytes >= HOLD_BYTES) {
 			if (feed_take(&ld, &st.known, 1) == -1)
 				goto oom;
 			continue;
 		}
-		hp = &held[nheld % HOLD_PAGES];
+		hp = &hd.p[hd.n % HOLD_PAGES];
 		if ((pr = next_page(f, cfg, &wn, 1000, &hp->pg, &got, err,
 		    errlen)) != DH_PROV_OK) {
 			rc = prov_rc(pr);
@@ -1468,10 +1490,10 @@ fetch(struct dh_db *db, struct dh_db *w, const struct dh_config *cfg,
 				ahead = 0;	/* past the last page */
 			continue;
 		}
-		nheld++;
+		hd.n++;
 		hp->bytes = hp->pg.n > 0 ? hp->pg.span[hp->pg.n - 1].off +
 		    hp->pg.span[hp->pg.n - 1].len : 0;
-		bytes += hp->bytes;
+		hd.bytes += hp->bytes;
 		if ((prep = held_prepare(hp, &st)) == -1)
 			goto oom;
 		if (prep == 1)
@@ -1481,17 +1503,8 @@ fetch(struct dh_db *db, struct dh_db *w, const struct dh_config *cfg,
 		rc = db_rc(dbrc);
 		goto out;
 	}
-	for (; used < nheld && !st.done; used++) {
-		hp = &held[used % HOLD_PAGES];
-		rc = process_page(db, res, &st, (long)used + 1, &hp->pg,
-		    (const unsigned char (*)[DH_FLUENT_HASH_LEN])hp->hash,
-		    err, errlen);
-		held_release(hp);
-		if (rc != DH_SYNC_OK) {
-			used++;
-			goto out;
-		}
-	}
+	if ((rc = hold_run(db, res, &st, &hd, err, errlen)) != DH_SYNC_OK)
+		goto out;
 
 	while (!st.done) {
 		if ((pr = next_page(f, cfg, &wn, -1, &pg, &got, err,
@@ -1523,9 +1536,9 @@ out:
 		snprintf(err, errlen, "%s", lerr);
 		rc = db_rc(dbrc);
 	}
-	for (; used < nheld; used++)
-		held_release(&held[used % HOLD_PAGES]);
-	free(held);
+	for (; hd.used < hd.n; hd.used++)
+		held_release(&hd.p[hd.used % HOLD_PAGES]);
+	free(hd.p);
 	/* Pages fetched ahead of the end are dropped. */
 	dh_fluent_cancel(f);
 	known_free(&st.known);
