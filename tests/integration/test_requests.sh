@@ -124,6 +124,33 @@ http GET "/api/requests?cursor=2026-11-20.10:00:00.5&offset=10"
 t_eq "$STATUS" 400 "cursor and offset"
 t_match "$(jqb .error)" '^cursor: ' "names the field"
 
+t_case "a request's text and hours come back byte for byte, in the list and after an edit"
+http GET "/api/requests?limit=1&sort=id&order=asc"
+rid=$(jqb '.requests[0].id')
+# Quote, backslash, control characters, non-ASCII and U+2028, as a
+# provider's ticket may carry them.
+sql "UPDATE requests SET description = CONCAT('q\"b\\\\s ', CHAR(1), CHAR(31),
+    CHAR(9), CHAR(10), _utf8mb4 0xC3A9E280A8, ' </x>') WHERE id = $rid"
+want=$(sql "SELECT LOWER(HEX(description)) FROM requests WHERE id = $rid")
+http GET "/api/requests?limit=1&sort=id&order=asc"
+t_eq "$STATUS" 200 status
+t_eq "$(jq -j '.requests[0].description' <"$BODY" | od -An -tx1 | tr -d ' \n')" \
+    "$want" "the description, decoded, is the stored bytes"
+http PATCH "/api/requests/$rid" -H 'Content-Type: application/json' -d '{"hours":0.1}'
+t_eq "$STATUS" 200 "PATCH"
+t_eq "$(jqb '.id')" "$rid" "the edit answers with the request"
+t_eq "$(jqb 'keys | join(",")')" \
+    "category,category_edited,created_at,date,description,effort,hours,id,month_year,request_type,source,status,time,updated_at,urgency,website_url" \
+    "with the fields of the list"
+t_eq "$(jq -j '.description' <"$BODY" | od -An -tx1 | tr -d ' \n')" "$want" \
+    "and the same description"
+t_match "$(cat "$BODY")" '"hours": ?0\.1[,}]' "hours written as 0.1"
+http GET "/api/requests?limit=1&sort=id&order=asc"
+t_match "$(cat "$BODY")" '"hours": ?0\.1[,}]' "the list writes 0.1 too"
+http PATCH "/api/requests/$rid" -H 'Content-Type: application/json' -d '{"hours":null}'
+http GET "/api/requests?limit=1&sort=id&order=asc"
+t_match "$(cat "$BODY")" '"hours": ?null[,}]' "cleared hours are null"
+
 t_case "repeated reads come from MariaDB's query cache; an edit and a sync show at once"
 qc_hits() { mariadb --no-defaults --socket="$DB_SOCKET" -u "$DB_ADMIN" -N -B \
     -e "SHOW GLOBAL STATUS LIKE 'Qcache_hits'" | cut -f2; }
