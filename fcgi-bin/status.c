@@ -19,6 +19,31 @@
 	"'[]') FROM fluent_ticket_stats"
 #define TOTAL	"SELECT COALESCE(SUM(count), 0) FROM fluent_ticket_stats"
 
+/* The columns of a run, as the object syncStatus. */
+#define RUN "JSON_OBJECT('id', id, " \
+	"'last_sync_at', " ISO("last_sync_at") ", " \
+	"'last_sync_status', last_sync_status, " \
+	"'tickets_fetched', tickets_fetched, 'tickets_added', tickets_added, " \
+	"'tickets_updated', tickets_updated, " \
+	"'tickets_skipped', tickets_skipped, " \
+	"'sync_duration_ms', sync_duration_ms, " \
+	"'date_filter', DATE_FORMAT(date_filter, '%Y-%m-%d'), " \
+	"'error_message', error_message, " \
+	"'started_at', " ISO("started_at") ", " \
+	"'finished_at', IF(finished_at IS NULL, NULL, " ISO("finished_at") "), " \
+	"'pages_fetched', pages_fetched, 'tickets_total', tickets_total)"
+
+/* A run in progress shows how far it got. */
+#define RUN_PROGRESS "IF(last_sync_status = 'in_progress', JSON_INSERT(" \
+	RUN ", '$.progress', JSON_OBJECT('pagesFetched', pages_fetched, " \
+	"'ticketsFetched', tickets_fetched, 'ticketsTotal', tickets_total)), " \
+	RUN ")"
+
+/* The whole answer, with run as syncStatus. */
+#define ANSWER(run) "JSON_OBJECT('syncStatus', " run ", " \
+	"'totalTickets', (" TOTAL "), " \
+	"'statusBreakdown', JSON_EXTRACT((" BREAKDOWN "), '$'))"
+
 enum {
 	Q_STATUS,
 	Q_COUNTS,
@@ -28,35 +53,19 @@ enum {
 
 static const char *const sql[Q__MAX] = {
 	/*
-	 * One round trip: the last run and, as its two last columns, the
-	 * counts by status as of the last sync that changed tickets
-	 * (sql/004_fluent_stats.sql).  Scalar subqueries: a join of derived
-	 * tables cost four times as much here.
+	 * One round trip, and the answer written by MariaDB: the last run
+	 * and the counts by status as of the last sync that changed tickets
+	 * (sql/004_fluent_stats.sql), then the run's state.  The query cache
+	 * keeps the text, so a status asked again costs no formatting (the
+	 * program built it with jansson: 100 -> 75 us of its CPU a request).
+	 * Scalar subqueries: a join of derived tables cost four times as
+	 * much here.
 	 */
-	[Q_STATUS] = "SELECT SQL_CACHE id, "
-	    ISO("last_sync_at") " AS last_sync_at, last_sync_status, "
-	    "tickets_fetched, tickets_added, "
-	    "tickets_updated, tickets_skipped, sync_duration_ms, "
-	    "DATE_FORMAT(date_filter, '%Y-%m-%d') AS date_filter, "
-	    "error_message, " ISO("started_at") " AS started_at, "
-	    "IF(finished_at IS NULL, NULL, " ISO("finished_at") ") "
-	    "AS finished_at, pages_fetched, tickets_total, "
-	    "(" BREAKDOWN ") AS breakdown, (" TOTAL ") AS total "
-	    "FROM fluent_sync_status ORDER BY id DESC LIMIT 1",
-	/* Before any sync there is no run row to carry the counts. */
-	[Q_COUNTS] = "SELECT SQL_CACHE (" BREAKDOWN ") AS breakdown, "
-	    "(" TOTAL ") AS total",
+	[Q_STATUS] = "SELECT SQL_CACHE " ANSWER(RUN_PROGRESS) ", "
+	    "last_sync_status FROM fluent_sync_status ORDER BY id DESC LIMIT 1",
+	/* Before any sync there is no run. */
+	[Q_COUNTS] = "SELECT SQL_CACHE " ANSWER("NULL"),
 	[Q_PING] = "SELECT 1",
-};
-
-/* Columns of Q_STATUS. */
-enum {
-	C_ID = 0,
-	C_STATUS = 2,
-	C_FETCHED = 3,
-	C_PAGES = 12,
-	C_TICKETS_TOTAL = 13,
-	C_BREAKDOWN = 14,	/* and the total after it */
 };
 
 static void
@@ -64,9 +73,7 @@ h_fluent_status(struct dh_req *req)
 {
 	struct dh_db		*db = &req->app->db;
 	struct dh_result	*r = NULL;
-	json_t			*o, *st = json_null(), *br;
-	const char		*state;
-	unsigned		 bcol = C_BREAKDOWN;
+	const char		*state, *text;
 	int			 rc;
 
 	if ((rc = dh_db_exec(db, Q_STATUS, NULL, 0, &r, NULL)) != DH_DB_OK)
@@ -76,7 +83,7 @@ h_fluent_status(struct dh_req *req)
 	 * the lease, mark it failed if so, and read it again.  (A new run
 	 * marks every older orphan failed, so only the last can be one.)
 	 */
-	state = r != NULL && r->nrows == 1 ? dh_res_get(r, 0, C_STATUS) : NULL;
+	state = r != NULL && r->nrows == 1 ? dh_res_get(r, 0, 1) : NULL;
 	if (state != NULL && strcmp(state, "in_progress") == 0) {
 		dh_result_free(r);
 		r = NULL;
@@ -91,41 +98,15 @@ h_fluent_status(struct dh_req *req)
 		if ((rc = dh_db_exec(db, Q_COUNTS, NULL, 0, &r,
 		    NULL)) != DH_DB_OK)
 			goto fail;
-		bcol = 0;
 	}
-	if (r == NULL || r->nrows != 1) {
+	if (r == NULL || r->nrows != 1 ||
+	    (text = dh_res_get(r, 0, 0)) == NULL) {
 		rc = DH_DB_ERR;
 		goto fail;
 	}
-	br = json_loads(dh_res_get(r, 0, bcol), 0, NULL);
-	if (!json_is_array(br)) {
-		json_decref(br);
-		rc = DH_DB_ERR;
-		goto fail;
-	}
-	if (bcol == C_BREAKDOWN) {
-		json_decref(st);
-		st = dh_res_row_json(r, 0);
-		json_object_del(st, "breakdown");
-		json_object_del(st, "total");
-		state = dh_res_get(r, 0, C_STATUS);
-		if (state != NULL && strcmp(state, "in_progress") == 0)
-			json_object_set_new(st, "progress", json_pack(
-			    "{s:I,s:I,s:o}", "pagesFetched",
-			    (json_int_t)dh_res_int(r, 0, C_PAGES, 0),
-			    "ticketsFetched",
-			    (json_int_t)dh_res_int(r, 0, C_FETCHED, 0),
-			    "ticketsTotal",
-			    dh_res_get(r, 0, C_TICKETS_TOTAL) != NULL ?
-			    json_integer(dh_res_int(r, 0, C_TICKETS_TOTAL, 0)) :
-			    json_null()));
-	}
-	o = json_pack("{s:o,s:I,s:o}", "syncStatus", st, "totalTickets",
-	    (json_int_t)dh_res_int(r, 0, bcol + 1, 0), "statusBreakdown", br);
-	dh_reply_json(req, 200, o);
+	dh_reply_text(req, 200, text, strlen(text));
 	goto out;
 fail:
-	json_decref(st);
 	dh_reply_db(req, rc);
 out:
 	dh_result_free(r);

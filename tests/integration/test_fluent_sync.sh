@@ -54,6 +54,13 @@ t_eq "$(jqb '.syncStatus.tickets_added')" 120 tickets_added
 t_eq "$(jqb '.totalTickets')" 120 totalTickets
 t_eq "$(jqb '[.statusBreakdown[].count] | add')" 120 breakdown
 t_match "$(jqb '.syncStatus.last_sync_at')" '^20[0-9-]{8}T[0-9:.]{12}Z$' last_sync_at
+t_eq "$(jqb '.syncStatus | keys_unsorted | join(",")')" \
+    "id,last_sync_at,last_sync_status,tickets_fetched,tickets_added,tickets_updated,tickets_skipped,sync_duration_ms,date_filter,error_message,started_at,finished_at,pages_fetched,tickets_total" \
+    "the run's fields, in the order of the table, no progress once done"
+t_eq "$(jqb '[.syncStatus | .id, .tickets_fetched, .sync_duration_ms, .pages_fetched, .tickets_total, .error_message] | map(type) | join(",")')" \
+    "number,number,number,number,number,null" "numbers as numbers, no error as null"
+t_eq "$(jqb '[.totalTickets, .statusBreakdown[0].count, .statusBreakdown[0].ticket_status] | map(type) | join(",")')" \
+    "number,number,string" "totals as numbers"
 
 t_case "mapping: urgency, category, website_url, description as seed 000"
 fluent_ctl tickets '{"tickets":[
@@ -254,7 +261,11 @@ bg=$!
 sync_running id 0 50 0.1 >/dev/null
 NOAUTH=1 http GET /api/fluent/status
 t_eq "$(jqb '.syncStatus.last_sync_status')" in_progress "status while running"
-t_eq "$(jqb '.syncStatus.progress | has("pagesFetched")')" true "progress shown"
+t_eq "$(jqb '.syncStatus.progress | [.pagesFetched, .ticketsFetched] | map(type) | join(",")')" \
+    "number,number" "progress shown, as numbers"
+t_eq "$(jqb '.syncStatus.progress | keys_unsorted | join(",")')" \
+    "pagesFetched,ticketsFetched,ticketsTotal" "progress members"
+t_eq "$(jqb '.syncStatus.finished_at')" null "not finished"
 sync_fluent '{"dateFilter":"2020-01-01"}'
 t_eq "$STATUS" 409 "second sync"
 t_match "$(jqb '.error')" 'already running' error
