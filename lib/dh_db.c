@@ -71,6 +71,13 @@ dh_db_ensure(struct dh_db *db)
 	mysql_options(db->conn, MYSQL_OPT_WRITE_TIMEOUT, &rtimeout);
 	mysql_options(db->conn, MYSQL_OPT_RECONNECT, &off);
 	mysql_options(db->conn, MYSQL_SET_CHARSET_NAME, "utf8mb4");
+	/*
+	 * Answers built by JSON_ARRAYAGG (a leaderboard of 20,000 lines is
+	 * at most 28 MB) must not be cut at the default 1 MB.  Every
+	 * connection sets the same, so query-cache entries are shared.
+	 */
+	mysql_options(db->conn, MYSQL_INIT_COMMAND,
+	    "SET SESSION group_concat_max_len = 67108864");
 	if (mysql_real_connect(db->conn,
 	    c->db_socket[0] != '\0' ? NULL : c->db_host,
 	    c->db_user, c->db_password, c->db_name,

@@ -12,6 +12,10 @@
 
 #define DH_ARRAY_LEN(a)	(sizeof(a) / sizeof((a)[0]))
 
+/* A macro's value as a string literal: DH_STR(TOP_N) is "10". */
+#define DH_STR_(x)	#x
+#define DH_STR(x)	DH_STR_(x)
+
 /* A growable byte buffer with a hard maximum size; data is NUL-terminated. */
 struct dh_buf {
 	char	*data;

@@ -331,6 +331,38 @@ t_eq "$(jqb '.recentSyncs | length')" 10 "the last 10 runs"
 t_eq "$(jqb '.syncStatus.date')" "$TODAY" "syncStatus"
 
 t_case "FluentSupport closures join the leaderboard"
+t_case "leaderboard order: most closed, then name regardless of case and accents; names escaped"
+D=2024-02-29
+sql "INSERT INTO ticket_closure (freshworks_user_id, agent_name, date, tickets_closed) VALUES
+    (880001, 'bob', '$D', 5), (880002, 'Alice', '$D', 5), (880003, 'Émilie', '$D', 5),
+    (880004, 'charlie', '$D', 5), (880005, CONCAT('Zed \"the\" \\\\ ', CHAR(9), 'back'), '$D', 7),
+    (880006, '', '$D', 1)"
+http GET "/api/tickets/top-performers?date=$D"
+t_eq "$STATUS" 200 status
+t_eq "$(jqb '[.performers[].name] | join("|")')" \
+    "$(printf 'Zed "the" \\ \tback|Alice|bob|charlie|Émilie|Freshservice agent 880006')" \
+    "order, the exact names, and a blank name replaced"
+t_eq "$(jqb '[.performers[].tickets_closed] | join(",")')" "7,5,5,5,5,1" counts
+t_eq "$(jqb '.performers[0] | keys_unsorted | join(",")')" "name,tickets_closed,source" "short lines"
+sql "INSERT INTO ticket_closure (freshworks_user_id, agent_name, date, tickets_closed)
+    SELECT 880100 + seq, CONCAT('Agent ', seq), '$D', 1 FROM seq_1_to_12"
+http GET "/api/tickets/top-performers?date=$D"
+t_eq "$(jqb '.performers | length')" 10 "the top 10 only"
+t_eq "$(jqb '[.performers[5:][].name] | join("|")')" \
+    "Agent 1|Agent 10|Agent 11|Agent 12|Agent 2" "ties after the fives, by name as text"
+
+t_case "a leaderboard larger than MariaDB's default 1 MB of JSON_ARRAYAGG comes whole"
+# 6,000 lines of about 280 bytes: 1.7 MB.
+sql "INSERT INTO ticket_closure (freshworks_user_id, agent_name, date, tickets_closed)
+    SELECT 881000 + seq, CONCAT(REPEAT('n', 170), seq), '$TODAY', 2 FROM seq_1_to_6000"
+http GET /api/tickets/closures/today
+t_eq "$STATUS" 200 status
+t_eq "$(jqb '[.closures[] | select(.freshworks_user_id > 881000 and .freshworks_user_id <= 887000)] | length')" \
+    6000 "every line, parsed"
+t_eq "$(jqb '.total == ([.closures[].tickets_closed] | add)')" true "total"
+[ "$(wc -c <"$BODY")" -gt 1200000 ] || t_fail "the answer is only $(wc -c <"$BODY") bytes"
+sql "DELETE FROM ticket_closure WHERE freshworks_user_id BETWEEN 880001 AND 887000"
+
 sql "DELETE FROM fluent_tickets WHERE fluent_id >= 990000;
     DELETE FROM requests WHERE source_key LIKE 'fluent:99000%';
     INSERT INTO requests (date, time, description, source, source_key)
