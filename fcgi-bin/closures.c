@@ -27,7 +27,8 @@
 
 /*
  * A leaderboard line, its short form (a top closer or performer), and
- * their order: most closed first, then by name without regard to case,
+ * their order (the statement writes them through JSON_COMPACT, without
+ * the spaces of JSON_OBJECT): most closed first, then by name without regard to case,
  * source and agent.  MAX_ROWS lines of the longest names fit in the
  * group_concat_max_len every connection sets (lib/dh_db.c).
  */
@@ -71,11 +72,11 @@ static const char *const sql[Q__MAX] = {
 	 * [?, ?) of the same local days.
 	 */
 	[Q_BOARD] = "SELECT SQL_CACHE "
-	    "COALESCE(JSON_ARRAYAGG(" LINE " ORDER BY " BY "), '[]'), "
-	    "COALESCE(JSON_ARRAYAGG(" SHORT " ORDER BY " BY
-	    " LIMIT " DH_STR(TOP_N) "), '[]'), "
-	    "JSON_EXTRACT(JSON_ARRAYAGG(" SHORT " ORDER BY " BY " LIMIT 1), "
-	    "'$[0]'), COALESCE(SUM(closed), 0), " DH_IDENT_SQL " "
+	    "JSON_COMPACT(COALESCE(JSON_ARRAYAGG(" LINE " ORDER BY " BY "), "
+	    "'[]')), JSON_COMPACT(COALESCE(JSON_ARRAYAGG(" SHORT " ORDER BY "
+	    BY " LIMIT " DH_STR(TOP_N) "), '[]')), "
+	    "JSON_COMPACT(JSON_EXTRACT(JSON_ARRAYAGG(" SHORT " ORDER BY " BY
+	    " LIMIT 1), '$[0]')), COALESCE(SUM(closed), 0), " DH_IDENT_SQL " "
 	    "FROM (SELECT src, agent, user, closed, COALESCE(NULLIF(name, ''), "
 	    "CONCAT(IF(src = 'fluent', 'FluentSupport', 'Freshservice'), "
 	    "' agent ', agent)) AS name FROM ("

@@ -39,10 +39,10 @@
 	"'ticketsFetched', tickets_fetched, 'ticketsTotal', tickets_total)), " \
 	RUN ")"
 
-/* The whole answer, with run as syncStatus. */
-#define ANSWER(run) "JSON_OBJECT('syncStatus', " run ", " \
+/* The whole answer, with run as syncStatus, without spaces. */
+#define ANSWER(run) "JSON_COMPACT(JSON_OBJECT('syncStatus', " run ", " \
 	"'totalTickets', (" TOTAL "), " \
-	"'statusBreakdown', JSON_EXTRACT((" BREAKDOWN "), '$'))"
+	"'statusBreakdown', JSON_EXTRACT((" BREAKDOWN "), '$')))"
 
 enum {
 	Q_STATUS,

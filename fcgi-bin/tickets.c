@@ -23,9 +23,11 @@
  * again costs no formatting in MariaDB and none here (the list answered
  * 16-20% more requests a second than when the program wrote the members
  * itself).  MariaDB escapes what JSON requires and writes the decimal
- * hours as the shortest number, as jansson did.
+ * hours as the shortest number; JSON_COMPACT drops the spaces its
+ * JSON_OBJECT puts after colons and commas, so the bytes are the ones
+ * the program wrote before.
  */
-#define REQUEST_JSON "JSON_OBJECT('id', r.id, " \
+#define REQUEST_JSON "JSON_COMPACT(JSON_OBJECT('id', r.id, " \
 	"'date', DATE_FORMAT(r.date, '%Y-%m-%d'), " \
 	"'time', TIME_FORMAT(r.time, '%H:%i:%s'), " \
 	"'month_year', r.month_year, 'request_type', r.request_type, " \
@@ -35,7 +37,7 @@
 	"'hours', CAST(r.hours AS DOUBLE), " \
 	"'category_edited', r.category_edited, " \
 	"'created_at', DATE_FORMAT(r.created_at, '%Y-%m-%dT%H:%i:%sZ'), " \
-	"'updated_at', DATE_FORMAT(r.updated_at, '%Y-%m-%dT%H:%i:%sZ'))"
+	"'updated_at', DATE_FORMAT(r.updated_at, '%Y-%m-%dT%H:%i:%sZ')))"
 
 /*
  * The list statements are assembled from the constant fragments below,

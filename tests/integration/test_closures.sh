@@ -296,6 +296,7 @@ t_eq "$(jqb '[.closures[] | select(.freshworks_user_id == '$A')][0].user_id')" "
 t_eq "$(jqb '[.closures[] | select(.freshworks_user_id == '$C')][0].user_id')" null "no user"
 t_eq "$(jqb '.total == ([.closures[].tickets_closed] | add)')" true "total"
 t_eq "$(jqb '.topCloser.tickets_closed == .closures[0].tickets_closed')" true "topCloser"
+t_eq "$(grep -c '": \|, "' "$BODY")" 0 "compact JSON, no spaces between members"
 for p in today yesterday week month; do
 	http GET "/api/tickets/closures/period?period=$p"
 	t_eq "$STATUS" 200 "period $p"

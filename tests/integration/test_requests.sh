@@ -17,6 +17,7 @@ t_match "$(jqb '.nextCursor')" '^[0-9]{4}-[0-9]{2}-[0-9]{2}\.[0-9:]{8}\.[0-9]+$'
 t_eq "$(jqb '[.requests[] | keys | join(",")] | unique | join(" ")')" \
     "category,category_edited,created_at,date,description,effort,hours,id,month_year,request_type,source,status,time,updated_at,urgency,website_url" \
     "each row has the request fields, and no more"
+t_eq "$(grep -c '": \|, "' "$BODY")" 0 "compact JSON, no spaces between members"
 
 # walk QUERY PAGES: the ids of at most PAGES pages of /api/requests?QUERY,
 # each asked with the nextCursor of the one before, in ids_cursor.
