@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -426,6 +427,9 @@ on_term(int sig)
 	stopping = 1;
 }
 
+#define TRIM_KEEP	(8 * 1024 * 1024)
+#define TOP_PAD		(1024 * 1024)
+
 static int
 worker(struct dh_app *app, int fd)
 {
@@ -439,6 +443,16 @@ worker(struct dh_app *app, int fd)
 	sa.sa_handler = on_term;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	/*
+	 * A request frees all it took, so glibc gave the top of the heap
+	 * back and took it again five times a page of requests (brk, then
+	 * page faults).  Keep up to TRIM_KEEP free at the top and grow in
+	 * steps of TOP_PAD.  Blocks of 128 KB and more still come from mmap
+	 * and go back when freed.  (The list: 172 -> 159 us of CPU.)
+	 */
+	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+	mallopt(M_TRIM_THRESHOLD, TRIM_KEEP);
+	mallopt(M_TOP_PAD, TOP_PAD);
 	if (app->init != NULL && app->init(app) == -1) {
 		dh_err("worker init failed");
 		return 1;
