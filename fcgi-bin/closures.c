@@ -27,10 +27,11 @@
 
 /*
  * A leaderboard line, its short form (a top closer or performer), and
- * their order (the statement writes them through JSON_COMPACT, without
- * the spaces of JSON_OBJECT): most closed first, then by name without regard to case,
- * source and agent.  MAX_ROWS lines of the longest names fit in the
- * group_concat_max_len every connection sets (lib/dh_db.c).
+ * their order: most closed first, then by name without regard to case
+ * or accents (the column's collation), source and agent.  The statement
+ * writes them through JSON_COMPACT, without the spaces of JSON_OBJECT.
+ * MAX_ROWS lines of the longest names fit in the group_concat_max_len
+ * every connection sets (lib/dh_db.c).
  */
 #define LINE "JSON_OBJECT('name', name, 'freshworks_user_id', " \
 	"IF(src = 'freshservice', agent, NULL), 'agent_id', agent, " \
