@@ -44,6 +44,12 @@
 	"'totalTickets', (" TOTAL "), " \
 	"'statusBreakdown', JSON_EXTRACT((" BREAKDOWN "), '$')))"
 
+/* Columns of Q_STATUS (Q_COUNTS has the first). */
+enum {
+	C_ANSWER,
+	C_STATE,
+};
+
 enum {
 	Q_STATUS,
 	Q_COUNTS,
@@ -83,7 +89,8 @@ h_fluent_status(struct dh_req *req)
 	 * the lease, mark it failed if so, and read it again.  (A new run
 	 * marks every older orphan failed, so only the last can be one.)
 	 */
-	state = r != NULL && r->nrows == 1 ? dh_res_get(r, 0, 1) : NULL;
+	state = r != NULL && r->nrows == 1 ? dh_res_get(r, 0, C_STATE) :
+	    NULL;
 	if (state != NULL && strcmp(state, "in_progress") == 0) {
 		dh_result_free(r);
 		r = NULL;
@@ -100,7 +107,7 @@ h_fluent_status(struct dh_req *req)
 			goto fail;
 	}
 	if (r == NULL || r->nrows != 1 ||
-	    (text = dh_res_get(r, 0, 0)) == NULL) {
+	    (text = dh_res_get(r, 0, C_ANSWER)) == NULL) {
 		rc = DH_DB_ERR;
 		goto fail;
 	}

@@ -6,6 +6,7 @@
  * Sort orders are a fixed table of statements, so no SQL is ever built
  * from input; filters are bound parameters.
  */
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,9 +28,10 @@
  * JSON_OBJECT puts after colons and commas, so the bytes are the ones
  * the program wrote before.
  */
+#define R_DATE	"DATE_FORMAT(r.date, '%Y-%m-%d')"
+#define R_TIME	"TIME_FORMAT(r.time, '%H:%i:%s')"
 #define REQUEST_JSON "JSON_COMPACT(JSON_OBJECT('id', r.id, " \
-	"'date', DATE_FORMAT(r.date, '%Y-%m-%d'), " \
-	"'time', TIME_FORMAT(r.time, '%H:%i:%s'), " \
+	"'date', " R_DATE ", 'time', " R_TIME ", " \
 	"'month_year', r.month_year, 'request_type', r.request_type, " \
 	"'category', r.category, 'description', r.description, " \
 	"'urgency', r.urgency, 'effort', r.effort, 'status', r.status, " \
@@ -212,9 +214,8 @@ list_stmt(unsigned mask, int sort, int desc, enum page_mode mode)
 	if (lists[k] != NULL)
 		return lists[k];
 	dh_buf_init(&b, 8192);
-	rc = dh_buf_puts(&b, "SELECT SQL_CACHE " REQUEST_JSON ", "
-	    "DATE_FORMAT(r.date, '%Y-%m-%d'), TIME_FORMAT(r.time, '%H:%i:%s'), "
-	    "r.id, (SELECT ");
+	rc = dh_buf_puts(&b, "SELECT SQL_CACHE " REQUEST_JSON ", " R_DATE ", "
+	    R_TIME ", r.id, (SELECT ");
 	rc |= put_count(&b, mask);
 	rc |= dh_buf_puts(&b, ") AS total, " DH_IDENT_SQL " AS caller "
 	    "FROM requests r WHERE 1 = 1");
@@ -264,7 +265,8 @@ release_stmts(struct dh_stmt **v, size_t n)
 
 #define REPLY_MAX	(64u * 1024 * 1024)	/* 500 rows of the longest */
 
-#define ROW_OBJECTS	0	/* reply_rows: column 0 is each row's object */
+/* reply_rows: column 0 is each row's object (no column count is this). */
+#define ROW_OBJECTS	UINT_MAX
 
 /*
  * Answer 200 with the rows of r as JSON text, written without building a
@@ -293,11 +295,10 @@ reply_rows(struct dh_req *req, const char *key, const struct dh_result *r,
 	else {
 		rc |= dh_buf_append(&b, "[", 1);
 		for (size_t i = 0; r != NULL && i < r->nrows && rc == 0; i++) {
-			if ((s = dh_res_get(r, i, 0)) == NULL)
-				rc = -1;
-			else if (i > 0)
+			s = dh_res_get(r, i, 0);
+			if (i > 0)
 				rc |= dh_buf_append(&b, ",", 1);
-			rc |= s == NULL ? 0 : dh_buf_puts(&b, s);
+			rc |= s != NULL ? dh_buf_puts(&b, s) : -1;
 		}
 		rc |= dh_buf_append(&b, "]", 1);
 	}
