@@ -1,15 +1,18 @@
 /*
  * The FastCGI loop.  The parent opens the socket and keeps a fixed number
- * of single-threaded workers alive; each worker accepts a request, checks
- * route, method, identity and body size, calls the handler and releases
- * everything the request held before the next accept.
+ * of single-threaded workers alive; each worker waits on the connections
+ * it holds and on the socket, takes the next request, checks route,
+ * method, identity and body size, calls the handler and releases
+ * everything the request held before the next one.
  */
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <malloc.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -28,6 +31,8 @@
 #define MAX_WORKERS	64
 #define MAX_HEADERS	4
 #define LISTEN_BACKLOG	1024	/* the kernel caps it at somaxconn */
+#define MAX_CONNS	256	/* connections one worker holds */
+#define MAX_EVENTS	64
 
 static volatile sig_atomic_t	 stopping;
 static char			 extra_hdr[MAX_HEADERS][512];
@@ -430,14 +435,98 @@ on_term(int sig)
 #define TRIM_KEEP	(8 * 1024 * 1024)
 #define TOP_PAD		(1024 * 1024)
 
+/*
+ * One request on a connection the worker holds.  nginx keeps its
+ * connections to the fast programs open (upstream keepalive), so a
+ * worker watches every connection it accepted and serves whichever
+ * speaks; libfcgi's own loop would block reading one idle connection
+ * while others wait.  FCGX_Accept_r reads the next request of a
+ * connection that is already open (ipcFd set, keepConnection so that it
+ * is not closed first); listen_sock is -1, so a connection that ends
+ * there makes it fail instead of blocking in accept().  Returns 1 when
+ * the connection stays open for the next request.
+ */
+static int
+serve(struct dh_app *app, FCGX_Request *fr, int fd, int unix_sock)
+{
+	int	 kept;
+
+	fr->ipcFd = fd;
+	fr->keepConnection = 1;
+	if (FCGX_Accept_r(fr) < 0) {
+		fr->ipcFd = -1;		/* libfcgi closed it */
+		return 0;
+	}
+	/*
+	 * Input left unread would be taken for the next request: close.
+	 * libfcgi closes a connection gracefully: shutdown, then wait for
+	 * nginx to hang up, so that nginx is not cut off while it
+	 * still sends a body nobody reads.  When the whole request was read
+	 * and the socket is local (no TCP RST), close at once, which spares
+	 * a wake-up and a round trip (FCGX_Detach only marks the request
+	 * so).
+	 */
+	if (!handle(app, fr))
+		fr->keepConnection = 0;
+	else if (!fr->keepConnection && unix_sock)
+		FCGX_Detach(fr);
+	FCGX_Finish_r(fr);
+	kept = fr->ipcFd >= 0;
+	fr->ipcFd = -1;
+	return kept;
+}
+
+/*
+ * Take one connection from the listening socket.  One at a time, so that
+ * the connections nginx opens at once spread over the workers (the
+ * others are woken for the rest) instead of piling on the first one awake.
+ */
+static void
+take(int ep, int lfd, size_t *nconn)
+{
+	struct epoll_event	 ev;
+	int			 c;
+
+	if ((c = accept4(lfd, NULL, NULL, SOCK_CLOEXEC)) == -1) {
+		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
+		    errno != ECONNABORTED)
+			dh_warn("accept: %s", strerror(errno));
+		return;
+	}
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN | EPOLLRDHUP;
+	ev.data.fd = c;
+	if (epoll_ctl(ep, EPOLL_CTL_ADD, c, &ev) == -1) {
+		dh_warn("epoll_ctl: %s", strerror(errno));
+		close(c);
+		return;
+	}
+	(*nconn)++;
+}
+
+static int
+watch_listen(int ep, int lfd, int op)
+{
+	struct epoll_event	 ev;
+
+	memset(&ev, 0, sizeof(ev));
+	/* One worker woken for a new connection, not all of them. */
+	ev.events = EPOLLIN | EPOLLEXCLUSIVE;
+	ev.data.fd = lfd;
+	return epoll_ctl(ep, op, lfd, op == EPOLL_CTL_DEL ? NULL : &ev);
+}
+
 static int
 worker(struct dh_app *app, int fd)
 {
 	FCGX_Request		 fr;
 	struct sigaction	 sa;
 	struct sockaddr_storage	 ss;
+	struct epoll_event	 evs[MAX_EVENTS];
 	socklen_t		 sl = sizeof(ss);
-	int			 unix_sock;
+	sigset_t		 term, old;
+	size_t			 nconn = 0;
+	int			 unix_sock, ep, n, listening = 1;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_term;
@@ -461,25 +550,56 @@ worker(struct dh_app *app, int fd)
 	if (app->db.cfg == NULL && dh_db_open(&app->db, &app->cfg, app->sql,
 	    app->nsql) != DH_DB_OK)
 		dh_warn("database not reachable yet: %s", app->db.err);
-	if (FCGX_InitRequest(&fr, fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
+	if (FCGX_InitRequest(&fr, -1, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
 		dh_err("FCGX_InitRequest failed");
 		return 1;
 	}
 	unix_sock = getsockname(fd, (struct sockaddr *)&ss, &sl) == 0 &&
 	    ss.ss_family == AF_UNIX;
-	while (!stopping && FCGX_Accept_r(&fr) >= 0) {
-		/*
-		 * libfcgi closes a connection gracefully: shutdown, then wait
-		 * for the server to hang up, so that nginx is not cut off
-		 * while it still sends a body nobody reads.  When the whole
-		 * request was read and the socket is local (no TCP RST), close
-		 * at once, which spares a wake-up and a round trip on every
-		 * request (FCGX_Detach only marks the request so).
-		 */
-		if (handle(app, &fr) && unix_sock)
-			FCGX_Detach(&fr);
-		FCGX_Finish_r(&fr);
+	if ((ep = epoll_create1(EPOLL_CLOEXEC)) == -1 ||
+	    watch_listen(ep, fd, EPOLL_CTL_ADD) == -1) {
+		dh_err("epoll: %s", strerror(errno));
+		return 1;
 	}
+	/* SIGTERM is taken only while waiting, so a request is finished. */
+	sigemptyset(&term);
+	sigaddset(&term, SIGTERM);
+	sigaddset(&term, SIGINT);
+	sigprocmask(SIG_BLOCK, &term, &old);
+	while (!stopping) {
+		n = epoll_pwait(ep, evs, MAX_EVENTS, -1, &old);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			dh_err("epoll_wait: %s", strerror(errno));
+			break;
+		}
+		for (int i = 0; i < n && !stopping; i++) {
+			int	 c = evs[i].data.fd;
+
+			if (c == fd) {
+				take(ep, fd, &nconn);
+				continue;
+			}
+			/* nginx closed it (idle too long, or exiting). */
+			if ((evs[i].events & (EPOLLRDHUP | EPOLLHUP |
+			    EPOLLERR)) != 0) {
+				close(c);
+				nconn--;
+			} else if (!serve(app, &fr, c, unix_sock))
+				nconn--;	/* libfcgi closed it */
+		}
+		/* At MAX_CONNS, leave new connections to the other workers. */
+		if (listening && nconn >= MAX_CONNS) {
+			if (watch_listen(ep, fd, EPOLL_CTL_DEL) == 0)
+				listening = 0;
+		} else if (!listening && nconn < MAX_CONNS) {
+			if (watch_listen(ep, fd, EPOLL_CTL_ADD) == 0)
+				listening = 1;
+		}
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	close(ep);
 	FCGX_Free(&fr, 0);
 	if (app->release != NULL)
 		app->release(app);
@@ -501,7 +621,7 @@ dh_fcgi_main(struct dh_app *app, int argc, char **argv)
 	char			 err[512];
 	pid_t			 kids[MAX_WORKERS] = { 0 };
 	long long		 nworkers = -1;
-	int			 ch, fd, foreground = 0, status;
+	int			 ch, fd, fl, foreground = 0, status;
 	struct sigaction	 sa;
 	time_t			 last_spawn = 0;
 	long			 mode = 0600;
@@ -567,6 +687,12 @@ dh_fcgi_main(struct dh_app *app, int argc, char **argv)
 	/* Only nginx may reach the socket: its user, or its group (-m). */
 	if (sock[0] != ':' && chmod(sock, (mode_t)mode) == -1) {
 		dh_err("chmod %s: %s", sock, strerror(errno));
+		return 1;
+	}
+	/* Workers wait in epoll and accept without blocking (take()). */
+	if ((fl = fcntl(fd, F_GETFL)) == -1 ||
+	    fcntl(fd, F_SETFL, fl | O_NONBLOCK) == -1) {
+		dh_err("fcntl %s: %s", sock, strerror(errno));
 		return 1;
 	}
 	signal(SIGPIPE, SIG_IGN);

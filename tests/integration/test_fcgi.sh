@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# The FastCGI connection between nginx and the programs: nginx keeps its
+# connections to the fast programs open (upstream keepalive), and the
+# workers serve every connection they hold without an idle one blocking
+# them.  tests/integration/fcgi_client.py speaks to a program's socket the
+# way nginx does.
+. "$(dirname "$0")/../lib.sh"
+
+SOCK=$STACK_VAR/run/status.sock
+FC() { timeout 60 python3 "$TROOT/tests/integration/fcgi_client.py" "$SOCK" "$@"; }
+
+worker_fds() {	# open descriptors of all status workers
+	local n=0 pid
+	for pid in $(pgrep -P "$(cat "$STACK_VAR/run/status.pid")"); do
+		n=$((n + $(ls "/proc/$pid/fd" 2>/dev/null | wc -l)))
+	done
+	echo "$n"
+}
+
+nworkers=$(pgrep -P "$(cat "$STACK_VAR/run/status.pid")" | wc -l)
+
+t_case "three requests on one kept connection, each answered"
+FC kept >"$TMPD/out" 2>&1 || t_fail "$(cat "$TMPD/out")"
+t_eq "$(grep -c ': 200$' "$TMPD/out")" 3 "answers 200"
+grep -q '^open after 3: yes$' "$TMPD/out" ||
+	t_fail "the program closed a kept connection: $(cat "$TMPD/out")"
+
+t_case "idle kept connections, more than the workers, hold none of them"
+# A libfcgi worker blocks reading the connection it accepted until nginx
+# sends on it again; with $nworkers workers, 4x as many idle connections
+# would leave no worker for a new one.
+n=$((nworkers * 4))
+FC idle "$n" >"$TMPD/out" 2>&1 || t_fail "$(cat "$TMPD/out")"
+grep -q "^new connection beside $n idle: 200 in under 2 s$" "$TMPD/out" ||
+	t_fail "a new connection waited: $(cat "$TMPD/out")"
+grep -q "^idle connections answering again: $n of $n$" "$TMPD/out" ||
+	t_fail "$(cat "$TMPD/out")"
+
+t_case "a body left unread ends the kept connection, not the next request"
+FC unread >"$TMPD/out" 2>&1 || t_fail "$(cat "$TMPD/out")"
+grep -q '^answer: 405$' "$TMPD/out" || t_fail "$(cat "$TMPD/out")"
+grep -q '^closed after unread body: yes$' "$TMPD/out" ||
+	t_fail "the rest of the body would be read as a request: $(cat "$TMPD/out")"
+
+t_case "connections dropped, some mid-request, are let go"
+before=$(worker_fds)
+FC hangup 40 >"$TMPD/out" 2>&1 || t_fail "$(cat "$TMPD/out")"
+grep -q '^after hang-ups: 200$' "$TMPD/out" || t_fail "$(cat "$TMPD/out")"
+after=$(worker_fds)
+for _ in $(seq 1 50); do
+	[ "$after" -le "$before" ] && break
+	sleep 0.1
+	after=$(worker_fds)
+done
+[ "$after" -le "$before" ] ||
+	t_fail "workers hold $before descriptors before, $after after"
+
+t_case "nginx keeps its connection to the status program between requests"
+for _ in 1 2 3; do
+	http GET /api/fluent/status
+	t_eq "$STATUS" 200 "status"
+done
+# The program's end of an established connection carries the socket's
+# path; with a connection per request none would be left.
+kept=$(ss -xH state connected 2>/dev/null | grep -c "$SOCK" || true)
+[ "$kept" -ge 1 ] || t_fail "no connection to $SOCK left open by nginx"
+# And a sync keeps a connection per request: a sync runs for minutes, and a
+# request sent on a connection its worker holds would wait behind it.
+http POST /api/fluent/sync -H 'Content-Type: application/json' \
+	-d '{"dateFilter":"nope"}'
+t_eq "$STATUS" 400 "a sync with a bad date"
+kept=$(ss -xH state connected 2>/dev/null | grep -c "$STACK_VAR/run/sync.sock" || true)
+t_eq "$kept" 0 "connections left open to the sync program"
+
+t_done
