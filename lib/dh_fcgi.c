@@ -460,11 +460,10 @@ serve(struct dh_app *app, FCGX_Request *fr, int fd, int unix_sock)
 	/*
 	 * Input left unread would be taken for the next request: close.
 	 * libfcgi closes a connection gracefully: shutdown, then wait for
-	 * nginx to hang up, so that nginx is not cut off while it
-	 * still sends a body nobody reads.  When the whole request was read
-	 * and the socket is local (no TCP RST), close at once, which spares
-	 * a wake-up and a round trip (FCGX_Detach only marks the request
-	 * so).
+	 * nginx to hang up, so that nginx is not cut off while it still
+	 * sends a body nobody reads.  When the whole request was read and
+	 * the socket is local (no TCP RST), close at once, which spares a
+	 * wake-up and a round trip (FCGX_Detach only marks the request so).
 	 */
 	if (!handle(app, fr))
 		fr->keepConnection = 0;

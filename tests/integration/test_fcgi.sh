@@ -7,7 +7,9 @@
 . "$(dirname "$0")/../lib.sh"
 
 SOCK=$STACK_VAR/run/status.sock
-FC() { timeout 60 python3 "$TROOT/tests/integration/fcgi_client.py" "$SOCK" "$@"; }
+FC() {
+	timeout 60 python3 "$TROOT/tests/integration/fcgi_client.py" "$SOCK" "$@"
+}
 
 worker_fds() {	# open descriptors of all status workers
 	local n=0 pid
@@ -69,7 +71,8 @@ kept=$(ss -xH state connected 2>/dev/null | grep -c "$SOCK" || true)
 http POST /api/fluent/sync -H 'Content-Type: application/json' \
 	-d '{"dateFilter":"nope"}'
 t_eq "$STATUS" 400 "a sync with a bad date"
-kept=$(ss -xH state connected 2>/dev/null | grep -c "$STACK_VAR/run/sync.sock" || true)
+kept=$(ss -xH state connected 2>/dev/null |
+	grep -c "$STACK_VAR/run/sync.sock" || true)
 t_eq "$kept" 0 "connections left open to the sync program"
 
 t_done
