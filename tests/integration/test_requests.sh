@@ -19,6 +19,25 @@ t_eq "$(jqb '[.requests[] | keys | join(",")] | unique | join(" ")')" \
     "each row has the request fields, and no more"
 t_eq "$(grep -c '": \|, "' "$BODY")" 0 "compact JSON, no spaces between members"
 
+t_case "a page larger than a FastCGI record comes whole, with its length, again and again"
+# 230 rows are about 95 KB: more than one record (65,535 bytes) and far
+# more than libfcgi's 8 KB buffer, so the program writes the records
+# itself; nginx keeps the connection for the next page.
+for i in 1 2 3; do
+	http GET "/api/requests?limit=500"
+	t_eq "$STATUS" 200 "status, page $i"
+	size=$(wc -c <"$BODY")
+	[ "$size" -gt 65536 ] || t_fail "page $i is only $size bytes"
+	t_eq "$(header Content-Length)" "$size" "Content-Length, page $i"
+	t_eq "$(jqb '.requests | length')" 230 "rows, page $i"
+	t_eq "$(jqb '[.requests[].id] | unique | length')" 230 "distinct rows, page $i"
+done
+http GET "/api/requests?limit=1"
+t_eq "$(header Content-Length)" "$(wc -c <"$BODY")" "Content-Length, a small page"
+http GET "/api/requests?limit=0"
+t_eq "$STATUS" 400 "limit=0"
+t_eq "$(header Content-Length)" "$(wc -c <"$BODY")" "Content-Length, an error"
+
 # walk QUERY PAGES: the ids of at most PAGES pages of /api/requests?QUERY,
 # each asked with the nextCursor of the one before, in ids_cursor.
 walk() {
