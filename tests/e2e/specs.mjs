@@ -547,7 +547,10 @@ test('log out, and an expired token leads back to the login form', async (ctx) =
   await page.locator('#login-form').waitFor({ state: 'visible' });
   // A token the server refuses: back to the form with a message.
   await login(page);
-  await page.evaluate(() => sessionStorage.setItem('deskhub.token', 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.bad'));
+  // Set before the next page's scripts run: set on the live page, a poll
+  // sent with it in the moment before the reload got the 401 there, and
+  // the new page then started with no token (and no message) at all.
+  await page.addInitScript(() => sessionStorage.setItem('deskhub.token', 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.bad'));
   await page.reload({ waitUntil: 'domcontentloaded' });
   await waitText(page, '#login-error', /session has expired/i);
   await shot(ctx, page, '19-session-expired');
