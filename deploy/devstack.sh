@@ -68,6 +68,7 @@ start_mariadb() {
 	    --innodb-flush-log-at-trx-commit=2 --max-allowed-packet=64M \
 	    --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci \
 	    --query-cache-type=DEMAND --query-cache-size=32M \
+	    --thread-handling=pool-of-threads \
 	    >/dev/null 2>&1 &
 	wait_for "dbadmin -e 'SELECT 1'" 300 ||
 	    die "MariaDB did not start, see $LOG/mariadb.log"
