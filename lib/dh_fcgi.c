@@ -105,10 +105,10 @@ dh_reply_unauthorized(struct dh_req *req)
  * record, a write and a wake-up of nginx each: five of them for a page
  * of the list.  The records go straight to the connection, before
  * anything of libfcgi's (nothing else writes to the stream), and
- * FCGX_Finish_r ends the stream after them.  0 when written; -1 when
- * the answer is too large for the iovec array (nothing was written,
- * the caller uses the stream), or when the write failed, which the
- * stream's error then closes the connection for.
+ * FCGX_Finish_r ends the stream after them.  0 when done: written, or
+ * failed, in which case the stream's error makes libfcgi close the
+ * connection.  -1 when the answer is too large for the iovec array:
+ * nothing was written, and the caller uses the stream.
  */
 static int
 put_direct(FCGX_Request *fr, const char *hdr, size_t hl, const char *text,
@@ -220,8 +220,8 @@ dh_reply_text(struct dh_req *req, int status, const char *text, size_t len)
 		hl = sizeof(hdr) - 3;
 	memcpy(hdr + hl, "\r\n", 2);
 	hl += 2;
-	if (hl + len + 1 > DIRECT_MIN && put_direct(req->fcgi, hdr, hl, text,
-	    len) == 0)
+	if (text != NULL && hl + len + 1 > DIRECT_MIN &&
+	    put_direct(req->fcgi, hdr, hl, text, len) == 0)
 		return;
 	FCGX_PutStr(hdr, (int)hl, req->fcgi->out);
 	if (text != NULL) {
