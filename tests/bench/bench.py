@@ -667,8 +667,10 @@ def endpoint_data():
         warm_fluent()
         reset_db()
         one_sync({"ticketsFetched": 20000, "ticketsAdded": 20000})
+    # The last MONTH_DAYS days up to today: the calendar month of
+    # period=month has rows even on its first day.
     today = dt.datetime.now(ZoneInfo(BIZ_TZ)).date()
-    first = today - dt.timedelta(days=MONTH_DAYS)
+    first = today - dt.timedelta(days=MONTH_DAYS - 1)
     if int(sql("SELECT COUNT(*) FROM ticket_closure WHERE date >= '%s'"
                % first.isoformat())) == 0:
         log("endpoints: writing a month of closures for the leaderboard")
