@@ -168,13 +168,15 @@ start_programs() {
 	for p in $PROGRAMS; do
 		[ -x "$BIN/fcgi-bin/$p" ] || continue
 		alive "$RUN/$p.pid" && continue
-		# Single-threaded workers: enough of them to wait on the
-		# database while others use the CPU.
-		n=${DESKHUB_WORKERS:-4}
-		[ "$p" = sync ] && n=3
+		# Single-threaded workers, DESKHUB_WORKERS of them (2 by
+		# default, best one per CPU: the fewer, the more requests a
+		# worker finds waiting together and answers from one read).
+		# The sync gets 3: a run holds its worker for minutes.
+		n=()
+		[ "$p" = sync ] && n=(-n 3)
 		# DESKHUB_WRAP runs each program under a tool (valgrind).
 		${DESKHUB_WRAP:-} "$BIN/fcgi-bin/$p" -c "$CONF" \
-		    -s "$RUN/$p.sock" -n "$n" >>"$LOG/$p.log" 2>&1 &
+		    -s "$RUN/$p.sock" "${n[@]}" >>"$LOG/$p.log" 2>&1 &
 		echo $! >"$RUN/$p.pid"
 	done
 	for p in $PROGRAMS; do

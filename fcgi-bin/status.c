@@ -153,6 +153,7 @@ main(int argc, char **argv)
 		.nroutes = DH_ARRAY_LEN(routes),
 		.sql = sql,
 		.nsql = Q__MAX,
+		.batch = 1,
 	};
 
 	return dh_fcgi_main(&app, argc, argv);

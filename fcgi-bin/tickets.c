@@ -632,6 +632,7 @@ main(int argc, char **argv)
 		.nroutes = DH_ARRAY_LEN(routes),
 		.sql = sql,
 		.nsql = Q__MAX,
+		.batch = 1,
 		.release = release,
 	};
 

@@ -118,9 +118,122 @@ dh_db_open(struct dh_db *db, const struct dh_config *cfg,
 	return dh_db_ensure(db);
 }
 
+/* Forget the reads kept for the batch. */
+static void
+memo_drop(struct dh_db *db)
+{
+	for (size_t i = 0; i < db->nmemo; i++) {
+		free(db->memo[i].sql);
+		free(db->memo[i].key);
+		dh_result_free(db->memo[i].r);
+	}
+	db->nmemo = 0;
+}
+
+void
+dh_db_batch(struct dh_db *db)
+{
+	memo_drop(db);
+	db->memo_on = 1;
+}
+
+void
+dh_db_request(struct dh_db *db)
+{
+	db->memo_fresh = 1;
+}
+
+#define MEMO_KEY_MAX	2048
+
+/*
+ * The values of a read as bytes: kind, then the value (a string with its
+ * length before it).  0 when they do not fit, and the read is not kept.
+ */
+static size_t
+memo_key(unsigned char *k, const struct dh_val *args, size_t nargs)
+{
+	size_t	 n = 0, len;
+
+	for (size_t i = 0; i < nargs; i++) {
+		len = args[i].t == DH_V_STR ? args[i].len : 0;
+		if (n + 1 + 2 * sizeof(long long) + len > MEMO_KEY_MAX)
+			return 0;
+		k[n++] = (unsigned char)args[i].t;
+		switch (args[i].t) {
+		case DH_V_NULL:
+			break;
+		case DH_V_INT:
+			memcpy(k + n, &args[i].i, sizeof(args[i].i));
+			n += sizeof(args[i].i);
+			break;
+		case DH_V_DOUBLE:
+			memcpy(k + n, &args[i].d, sizeof(args[i].d));
+			n += sizeof(args[i].d);
+			break;
+		case DH_V_STR:
+			memcpy(k + n, &len, sizeof(len));
+			n += sizeof(len);
+			memcpy(k + n, args[i].s, len);
+			n += len;
+			break;
+		}
+	}
+	return nargs == 0 ? 1 : n;	/* no values: one empty key */
+}
+
+static struct dh_memo *
+memo_find(struct dh_db *db, const char *sql, const unsigned char *k,
+    size_t kl)
+{
+	for (size_t i = 0; i < db->nmemo; i++) {
+		struct dh_memo	*m = &db->memo[i];
+
+		if (m->keylen == kl && memcmp(m->key, k, kl) == 0 &&
+		    strcmp(m->sql, sql) == 0)
+			return m;
+	}
+	return NULL;
+}
+
+static void
+memo_keep(struct dh_db *db, const char *sql, const unsigned char *k,
+    size_t kl, struct dh_result *r)
+{
+	struct dh_memo	*m;
+
+	/* The same read run again by a request that had run others. */
+	if ((m = memo_find(db, sql, k, kl)) != NULL) {
+		dh_result_free(m->r);
+		m->r = r;
+		r->refs++;
+		return;
+	}
+	if (db->nmemo == DH_MEMO_MAX) {
+		m = &db->memo[0];
+		free(m->sql);
+		free(m->key);
+		dh_result_free(m->r);
+		memmove(db->memo, db->memo + 1,
+		    (DH_MEMO_MAX - 1) * sizeof(*m));
+		db->nmemo--;
+	}
+	m = &db->memo[db->nmemo];
+	if ((m->sql = strdup(sql)) == NULL ||
+	    (m->key = malloc(kl)) == NULL) {
+		free(m->sql);
+		return;
+	}
+	memcpy(m->key, k, kl);
+	m->keylen = kl;
+	m->r = r;
+	r->refs++;
+	db->nmemo++;
+}
+
 void
 dh_db_close(struct dh_db *db)
 {
+	memo_drop(db);
 	disconnect(db);
 	free(db->stmts);
 	db->stmts = NULL;
@@ -226,6 +339,10 @@ dh_result_free(struct dh_result *r)
 
 	if (r == NULL)
 		return;
+	if (r->refs > 0) {
+		r->refs--;
+		return;
+	}
 	for (c = r->arena; c != NULL; c = next) {
 		next = c->next;
 		free(c);
@@ -529,6 +646,8 @@ dh_db_each(struct dh_db *db, struct dh_stmt *s, const struct dh_val *args,
 	size_t	 rows = 0;
 	int	 rc, tx = db->in_tx;
 
+	db->memo_fresh = 0;
+	memo_drop(db);
 	rc = each_once(db, s, args, nargs, cols, ncols, fn, arg, &rows);
 	/* Again only when no row was handed over yet. */
 	if (lost(db, rc) && !tx && rows == 0)
@@ -541,14 +660,32 @@ int
 dh_db_stmt(struct dh_db *db, struct dh_stmt *s, const struct dh_val *args,
     size_t nargs, struct dh_result **res, unsigned long long *affected)
 {
-	int	 rc, tx = db->in_tx;
+	unsigned char	 key[MEMO_KEY_MAX];
+	struct dh_memo	*m;
+	size_t		 kl = 0;
+	int		 rc, tx = db->in_tx;
 
 	if (res != NULL)
 		*res = NULL;
+	if (db->memo_on && !tx && res != NULL && affected == NULL &&
+	    strncmp(s->sql, "SELECT SQL_CACHE ", 17) == 0)
+		kl = memo_key(key, args, nargs);
+	if (kl > 0 && db->memo_fresh &&
+	    (m = memo_find(db, s->sql, key, kl)) != NULL) {
+		m->r->refs++;
+		*res = m->r;
+		return DH_DB_OK;
+	}
+	db->memo_fresh = 0;
+	if (kl == 0)
+		memo_drop(db);
 	rc = exec_once(db, s, args, nargs, res, affected);
 	if (lost(db, rc) && !tx)
 		rc = exec_once(db, s, args, nargs, res, affected);
-	return outcome(db, rc);
+	rc = outcome(db, rc);
+	if (kl > 0 && rc == DH_DB_OK && *res != NULL)
+		memo_keep(db, s->sql, key, kl, *res);
+	return rc;
 }
 
 int
@@ -593,6 +730,8 @@ dh_db_query(struct dh_db *db, const char *sql)
 {
 	int	 tx = db->in_tx, rc;
 
+	db->memo_fresh = 0;
+	memo_drop(db);
 	rc = query_once(db, sql);
 	/* A connection that died while idle is retried once. */
 	if (rc == DH_DB_DOWN && !tx)

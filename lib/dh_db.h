@@ -57,6 +57,18 @@ struct dh_stmt {
 	unsigned	 gen;	/* connection generation it was prepared on */
 };
 
+struct dh_result;
+
+#define DH_MEMO_MAX	8
+
+/* A read kept for the other requests of a batch (dh_db_batch). */
+struct dh_memo {
+	char			*sql;
+	unsigned char		*key;	/* the values, as memo_key() writes */
+	size_t			 keylen;
+	struct dh_result	*r;
+};
+
 struct dh_db {
 	MYSQL			*conn;
 	const struct dh_config	*cfg;
@@ -66,6 +78,10 @@ struct dh_db {
 	int			 in_tx;
 	unsigned		 errnum;
 	char			 err[256];
+	int			 memo_on;	/* dh_db_batch was called */
+	int			 memo_fresh;	/* no statement run since */
+	size_t			 nmemo;
+	struct dh_memo		 memo[DH_MEMO_MAX];
 };
 
 /* Column kinds for JSON output. */
@@ -85,6 +101,7 @@ struct dh_result {
 	enum dh_ckind	*kinds;
 	char		**cells;	/* nrows * ncols */
 	struct dh_cells	*arena;		/* where the cells are, or NULL */
+	unsigned	 refs;		/* holders besides the first */
 };
 
 /*
@@ -134,6 +151,22 @@ struct dh_col {
 int	 dh_db_each(struct dh_db *, struct dh_stmt *, const struct dh_val *,
 	    size_t nargs, struct dh_col *cols, size_t ncols,
 	    int (*fn)(void *, const struct dh_col *), void *arg);
+/*
+ * Coalesced reads.  A worker that serves the requests it finds waiting
+ * one after another calls dh_db_batch before it waits for more, and
+ * dh_db_request as each request begins.  Within a batch, a read
+ * (SELECT SQL_CACHE, out of a transaction) that another request of the
+ * batch already made with the same statement and values is answered
+ * with that read's result, but only while the request has run no
+ * statement of its own: every request of a batch was waiting before the
+ * batch began, so the result it gets was read after it arrived, as if
+ * its own read had run then.  Any other statement drops what was kept.
+ * Results handed out so are shared: the caller frees them as usual and
+ * must not change them.
+ */
+void	 dh_db_batch(struct dh_db *);
+void	 dh_db_request(struct dh_db *);
+
 /* Release a caller-owned statement. */
 void	 dh_stmt_release(struct dh_stmt *);
 

@@ -460,6 +460,7 @@ handle(struct dh_app *app, FCGX_Request *fr)
 	else
 		dh_random_hex(req.reqid, 32);
 	dh_log_request(req.reqid, req.path);
+	dh_db_request(&app->db);
 
 	for (size_t i = 0; i < app->nroutes; i++) {
 		long long	 id = 0;
@@ -541,7 +542,7 @@ on_term(int sig)
  * the connection stays open for the next request.
  */
 static int
-serve(struct dh_app *app, FCGX_Request *fr, int fd, int unix_sock)
+serve(struct dh_app *app, FCGX_Request *fr, int fd, int unix_sock, int last)
 {
 	int	 kept;
 
@@ -563,6 +564,12 @@ serve(struct dh_app *app, FCGX_Request *fr, int fd, int unix_sock)
 		fr->keepConnection = 0;
 	else if (!fr->keepConnection && unix_sock)
 		FCGX_Detach(fr);
+	/*
+	 * The lines held for the batch go out before its last answer, so
+	 * that a caller who has all its answers finds them in the log.
+	 */
+	if (last)
+		dh_log_flush();
 	FCGX_Finish_r(fr);
 	kept = fr->ipcFd >= 0;
 	fr->ipcFd = -1;
@@ -609,6 +616,17 @@ watch_listen(int ep, int lfd, int op)
 	return epoll_ctl(ep, op, lfd, op == EPOLL_CTL_DEL ? NULL : &ev);
 }
 
+/* Whether evs[i] is the last request of the batch evs[0..n). */
+static int
+last_request(const struct epoll_event *evs, int i, int n, int lfd)
+{
+	for (int j = i + 1; j < n; j++)
+		if (evs[j].data.fd != lfd && (evs[j].events & (EPOLLRDHUP |
+		    EPOLLHUP | EPOLLERR)) == 0)
+			return 0;
+	return 1;
+}
+
 static int
 worker(struct dh_app *app, int fd)
 {
@@ -635,6 +653,8 @@ worker(struct dh_app *app, int fd)
 	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 	mallopt(M_TRIM_THRESHOLD, TRIM_KEEP);
 	mallopt(M_TOP_PAD, TOP_PAD);
+	if (app->batch)
+		dh_log_hold(1);
 	if (app->init != NULL && app->init(app) == -1) {
 		dh_err("worker init failed");
 		return 1;
@@ -660,6 +680,15 @@ worker(struct dh_app *app, int fd)
 	sigaddset(&term, SIGINT);
 	sigprocmask(SIG_BLOCK, &term, &old);
 	while (!stopping) {
+		/*
+		 * What the requests about to be found waiting read was read
+		 * after they arrived: a read one of them makes can answer the
+		 * others (lib/dh_db.h).
+		 */
+		if (app->batch) {
+			dh_db_batch(&app->db);
+			dh_log_flush();
+		}
 		n = epoll_pwait(ep, evs, MAX_EVENTS, -1, &old);
 		if (n == -1) {
 			if (errno == EINTR)
@@ -679,7 +708,8 @@ worker(struct dh_app *app, int fd)
 			    EPOLLERR)) != 0) {
 				close(c);
 				nconn--;
-			} else if (!serve(app, &fr, c, unix_sock))
+			} else if (!serve(app, &fr, c, unix_sock,
+			    last_request(evs, i, n, fd)))
 				nconn--;	/* libfcgi closed it */
 		}
 		/* At MAX_CONNS, leave new connections to the other workers. */
@@ -692,6 +722,7 @@ worker(struct dh_app *app, int fd)
 		}
 	}
 	sigprocmask(SIG_SETMASK, &old, NULL);
+	dh_log_hold(0);
 	close(ep);
 	FCGX_Free(&fr, 0);
 	if (app->release != NULL)

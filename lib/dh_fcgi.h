@@ -91,6 +91,13 @@ struct dh_app {
 	 */
 	int			(*init)(struct dh_app *);
 	void			(*release)(struct dh_app *);
+	/*
+	 * Serve the requests found waiting together as a batch: identical
+	 * reads are shared (dh_db_batch) and the access-log lines written
+	 * together (dh_log_hold).  For programs that answer in
+	 * milliseconds, and whose handlers run no threads.
+	 */
+	int			 batch;
 	struct dh_config	 cfg;
 	struct dh_db		 db;
 	void			*ctx;

@@ -19,6 +19,14 @@ void	 dh_log_init(const char *prog);
 void	 dh_log_request(const char *reqid, const char *route);
 /* Minimum level that is printed (default DH_LOG_INFO). */
 void	 dh_log_level(enum dh_log_level);
+/*
+ * While held, lines of level info and below are kept and written together
+ * by dh_log_flush (or when 4 KB are kept, or a warning or an error comes):
+ * one write for a batch of requests instead of one a request.  Not for a
+ * process with threads.  Releasing flushes.
+ */
+void	 dh_log_hold(int on);
+void	 dh_log_flush(void);
 void	 dh_log(enum dh_log_level, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 

@@ -9,8 +9,10 @@ prints what it saw, one fact a line, and exits 0; a fault exits 1 with the
 reason.  Every wait is bounded (socket timeouts)."""
 
 import os
+import signal
 import socket
 import struct
+import subprocess
 import sys
 import time
 
@@ -88,6 +90,17 @@ def closed_by_peer(s, secs=5.0):
         return False
 
 
+def kept_connections(path, n, params):
+    """n connections, each with one request answered and kept open."""
+    conns = []
+    for _ in range(n):
+        s = connect(path)
+        s.sendall(request(1, params))
+        answer(s)
+        conns.append(s)
+    return conns
+
+
 GET = {"REQUEST_METHOD": "GET", "DOCUMENT_URI": "/api/health",
        "QUERY_STRING": "", "REMOTE_ADDR": "127.0.0.1"}
 
@@ -106,12 +119,7 @@ def main():
         # More idle kept connections than the program has workers, then a
         # request on a new connection: answered at once.
         n = int(sys.argv[3])
-        idle = []
-        for rid in range(n):
-            s = connect(path)
-            s.sendall(request(1, GET))
-            answer(s)
-            idle.append(s)
+        idle = kept_connections(path, n, GET)
         t0 = time.monotonic()
         s = connect(path)
         s.sendall(request(1, GET))
@@ -153,6 +161,65 @@ def main():
         s.sendall(request(1, GET))
         print("after hang-ups:", status_of(answer(s)))
         s.close()
+    elif case == "batch":
+        # K kept connections to a one-process program (PID); the program
+        # is stopped while a request arrives on each, so that it finds all
+        # K waiting at once.  COUNT prints MariaDB's count of executed
+        # statements, CHANGE writes what status shows, LOG is the
+        # program's log.
+        pid, k = int(sys.argv[3]), int(sys.argv[4])
+        count_cmd, change_cmd, log = sys.argv[5], sys.argv[6], sys.argv[7]
+        st = dict(GET, DOCUMENT_URI="/api/fluent/status")
+        conns = kept_connections(path, k, st)
+
+        def stopped():
+            # kill() returns before the stop takes effect: a request sent
+            # at once could still be taken alone.
+            for _ in range(200):
+                with open("/proc/%d/stat" % pid) as f:
+                    if f.read().rsplit(")", 1)[1].split()[0] == "T":
+                        return
+                time.sleep(0.01)
+            raise OSError("process %d did not stop" % pid)
+
+        def batch():
+            os.kill(pid, signal.SIGSTOP)
+            try:
+                stopped()
+                for c in conns:
+                    c.sendall(request(1, st))
+                time.sleep(0.3)
+            finally:
+                os.kill(pid, signal.SIGCONT)
+            got = [answer(c) for c in conns]
+            return (" ".join(status_of(a) for a in got),
+                    {a.split("\r\n\r\n", 1)[-1] for a in got})
+
+        def count():
+            out = subprocess.run(count_cmd, shell=True, capture_output=True,
+                                 text=True, timeout=30).stdout.split()
+            return int(out[-1]) if out else -1
+
+        def logged():
+            with open(log, encoding="utf-8", errors="replace") as f:
+                return sum(1 for line in f
+                           if "GET /api/fluent/status 200" in line)
+
+        c0 = count()
+        codes, bodies1 = batch()
+        c1 = count()
+        print("batch 1 answers:", codes)
+        print("batch 1 bodies alike:", "yes" if len(bodies1) == 1 else "no")
+        print("batch 1 statements:", c1 - c0)
+        print("logged after batch 1:", logged())
+        subprocess.run(change_cmd, shell=True, check=True, timeout=30)
+        codes, bodies2 = batch()
+        print("batch 2 answers:", codes)
+        print("batch 2 bodies alike:", "yes" if len(bodies2) == 1 else "no")
+        print("batch 2 shows the change:",
+              "yes" if bodies1.isdisjoint(bodies2) else "no")
+        for c in conns:
+            c.close()
     else:
         print("unknown case", case, file=sys.stderr)
         return 2

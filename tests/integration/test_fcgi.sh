@@ -7,6 +7,7 @@
 . "$(dirname "$0")/../lib.sh"
 
 SOCK=$STACK_VAR/run/status.sock
+case $STACK_BUILD in /*) BIN=$STACK_BUILD ;; *) BIN=$TROOT/$STACK_BUILD ;; esac
 FC() {
 	timeout 60 python3 "$TROOT/tests/integration/fcgi_client.py" "$SOCK" "$@"
 }
@@ -56,6 +57,55 @@ for _ in $(seq 1 50); do
 done
 [ "$after" -le "$before" ] ||
 	t_fail "workers hold $before descriptors before, $after after"
+
+t_case "requests found waiting together share one read, and see writes before them"
+# One worker in the foreground (-f), stopped while 8 requests arrive, so
+# that it finds them all waiting: status reads once for all 8 (two
+# statements at most: the run, or the counts when there is none), all 8
+# get the same answer, and their log lines are written before the
+# answers.  After a write, the next batch shows it.
+K=8
+${DESKHUB_WRAP:-} "$BIN/fcgi-bin/status" -f \
+	-c "$STACK_VAR/deskhub.conf" -s "$TMPD/one.sock" \
+	>>"$TMPD/one.log" 2>&1 &
+one=$!
+for _ in $(seq 1 100); do
+	[ -S "$TMPD/one.sock" ] && break
+	sleep 0.1
+done
+count="mariadb --no-defaults --socket='$DB_SOCKET' -u '$DB_ADMIN' -N -B \
+	-e \"SHOW GLOBAL STATUS LIKE 'Com_stmt_execute'\""
+change="mariadb --no-defaults --socket='$DB_SOCKET' -u '$DB_ADMIN' deskhub \
+	-e \"INSERT INTO fluent_ticket_stats VALUES ('memo-probe', 1)
+	ON DUPLICATE KEY UPDATE count = count + 1\""
+timeout 60 python3 "$TROOT/tests/integration/fcgi_client.py" \
+	"$TMPD/one.sock" batch "$one" "$K" "$count" "$change" "$TMPD/one.log" \
+	>"$TMPD/out" 2>&1 || t_fail "$(cat "$TMPD/out")"
+ok8=$(printf '200 %.0s' $(seq 1 $K) | sed 's/ $//')
+t_eq "$(sed -n 's/^batch 1 answers: //p' "$TMPD/out")" "$ok8" "batch 1"
+t_eq "$(sed -n 's/^batch 1 bodies alike: //p' "$TMPD/out")" yes \
+	"one answer for batch 1"
+n=$(sed -n 's/^batch 1 statements: //p' "$TMPD/out")
+[ -n "$n" ] && [ "$n" -ge 1 ] && [ "$n" -le 2 ] ||
+	t_fail "statements run for $K waiting requests: '$n', want 1 or 2"
+t_eq "$(sed -n 's/^logged after batch 1: //p' "$TMPD/out")" $((2 * K)) \
+	"log lines when the answers had come"
+t_eq "$(sed -n 's/^batch 2 answers: //p' "$TMPD/out")" "$ok8" "batch 2"
+t_eq "$(sed -n 's/^batch 2 bodies alike: //p' "$TMPD/out")" yes \
+	"one answer for batch 2"
+t_eq "$(sed -n 's/^batch 2 shows the change: //p' "$TMPD/out")" yes \
+	"the write before batch 2"
+kill "$one" 2>/dev/null
+wait "$one" 2>/dev/null
+sql "DELETE FROM fluent_ticket_stats WHERE ticket_status = 'memo-probe'"
+t_eq "$(grep -c 'GET /api/fluent/status 200' "$TMPD/one.log")" $((3 * K)) \
+	"log lines after the program stopped"
+
+t_case "shared reads within a batch, against MariaDB (db_memo.c)"
+DESKHUB_CONFIG=$STACK_VAR/deskhub.conf timeout 120 ${DESKHUB_WRAP:-} \
+	"$BIN/tests/itest_db_memo" >"$TMPD/out" 2>&1 ||
+	t_fail "$(grep -E 'ERROR|FAILED|LINE' "$TMPD/out" | head -n 20)"
+t_match "$(grep -c '^\[       OK \]' "$TMPD/out")" '^10$' "cases passed"
 
 t_case "nginx keeps its connection to the status program between requests"
 for _ in 1 2 3; do

@@ -23,7 +23,7 @@ static enum dh_ckind	 kinds[] = { DH_C_INT, DH_C_STR, DH_C_REAL, DH_C_STR };
 static void
 check_same(char **cells, size_t nrows)
 {
-	struct dh_result	 r = { 4, nrows, names, kinds, cells, NULL };
+	struct dh_result	 r = { 4, nrows, names, kinds, cells, NULL, 0 };
 	struct dh_buf		 b;
 	json_t			*j;
 	char			*want;
@@ -87,7 +87,7 @@ bad_utf8_is_refused(void **state)
 	    "\xf4\x90\x80\x80", "\xff", "a\xe2\x82" };
 	struct dh_buf	 b;
 	char		*cells[4] = { "1", NULL, NULL, NULL };
-	struct dh_result r = { 4, 1, names, kinds, cells, NULL };
+	struct dh_result r = { 4, 1, names, kinds, cells, NULL, 0 };
 
 	(void)state;
 	for (size_t i = 0; i < DH_ARRAY_LEN(bad); i++) {
@@ -112,8 +112,8 @@ leading_columns(void **state)
 	char			*cells[8] = { "1", "one", "1.5", NULL,
 	    "2", "two \"2\"", "2.5", "x" };
 	char			*lead[4] = { "1", "one", "2", "two \"2\"" };
-	struct dh_result	 r = { 4, 2, names, kinds, cells, NULL };
-	struct dh_result	 two = { 2, 2, names, kinds, lead, NULL };
+	struct dh_result	 r = { 4, 2, names, kinds, cells, NULL, 0 };
+	struct dh_result	 two = { 2, 2, names, kinds, lead, NULL, 0 };
 	struct dh_buf		 a, b;
 
 	(void)state;
