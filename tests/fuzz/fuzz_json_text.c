@@ -26,7 +26,7 @@ static enum dh_ckind	 kinds[] = { DH_C_INT, DH_C_STR, DH_C_REAL, DH_C_STR };
 static void
 check_result(char **cells, unsigned ncols, size_t nrows, size_t max)
 {
-	struct dh_result	 r = { ncols, nrows, names, kinds, cells, NULL };
+	struct dh_result	 r = { ncols, nrows, names, kinds, cells, NULL, 0 };
 	struct dh_buf		 b;
 	json_t			*j;
 	char			*want = NULL;
