@@ -178,7 +178,9 @@ memo_key(unsigned char *k, const struct dh_val *args, size_t nargs)
 			break;
 		}
 	}
-	return nargs == 0 ? 1 : n;	/* no values: one empty key */
+	if (nargs == 0)
+		k[n++] = 0xff;	/* no values: a key of its own */
+	return n;
 }
 
 static struct dh_memo *
