@@ -118,16 +118,31 @@ dh_db_open(struct dh_db *db, const struct dh_config *cfg,
 	return dh_db_ensure(db);
 }
 
+/* Release what one kept read holds. */
+static void
+memo_forget(struct dh_memo *m)
+{
+	free(m->sql);
+	free(m->key);
+	dh_result_free(m->r);
+}
+
 /* Forget the reads kept for the batch. */
 static void
 memo_drop(struct dh_db *db)
 {
-	for (size_t i = 0; i < db->nmemo; i++) {
-		free(db->memo[i].sql);
-		free(db->memo[i].key);
-		dh_result_free(db->memo[i].r);
-	}
+	for (size_t i = 0; i < db->nmemo; i++)
+		memo_forget(&db->memo[i]);
 	db->nmemo = 0;
+}
+
+/* A statement that is not a shareable read: the request runs its own
+ * from now on, and nothing kept may answer anyone after it. */
+static void
+memo_spoil(struct dh_db *db)
+{
+	db->memo_fresh = 0;
+	memo_drop(db);
 }
 
 void
@@ -211,12 +226,9 @@ memo_keep(struct dh_db *db, const char *sql, const unsigned char *k,
 		return;
 	}
 	if (db->nmemo == DH_MEMO_MAX) {
-		m = &db->memo[0];
-		free(m->sql);
-		free(m->key);
-		dh_result_free(m->r);
+		memo_forget(&db->memo[0]);
 		memmove(db->memo, db->memo + 1,
-		    (DH_MEMO_MAX - 1) * sizeof(*m));
+		    (DH_MEMO_MAX - 1) * sizeof(db->memo[0]));
 		db->nmemo--;
 	}
 	m = &db->memo[db->nmemo];
@@ -648,8 +660,7 @@ dh_db_each(struct dh_db *db, struct dh_stmt *s, const struct dh_val *args,
 	size_t	 rows = 0;
 	int	 rc, tx = db->in_tx;
 
-	db->memo_fresh = 0;
-	memo_drop(db);
+	memo_spoil(db);
 	rc = each_once(db, s, args, nargs, cols, ncols, fn, arg, &rows);
 	/* Again only when no row was handed over yet. */
 	if (lost(db, rc) && !tx && rows == 0)
@@ -678,9 +689,9 @@ dh_db_stmt(struct dh_db *db, struct dh_stmt *s, const struct dh_val *args,
 		*res = m->r;
 		return DH_DB_OK;
 	}
-	db->memo_fresh = 0;
 	if (kl == 0)
-		memo_drop(db);
+		memo_spoil(db);
+	db->memo_fresh = 0;
 	rc = exec_once(db, s, args, nargs, res, affected);
 	if (lost(db, rc) && !tx)
 		rc = exec_once(db, s, args, nargs, res, affected);
@@ -732,8 +743,7 @@ dh_db_query(struct dh_db *db, const char *sql)
 {
 	int	 tx = db->in_tx, rc;
 
-	db->memo_fresh = 0;
-	memo_drop(db);
+	memo_spoil(db);
 	rc = query_once(db, sql);
 	/* A connection that died while idle is retried once. */
 	if (rc == DH_DB_DOWN && !tx)

@@ -616,15 +616,15 @@ watch_listen(int ep, int lfd, int op)
 	return epoll_ctl(ep, op, lfd, op == EPOLL_CTL_DEL ? NULL : &ev);
 }
 
-/* Whether evs[i] is the last request of the batch evs[0..n). */
+/* The index of the last request in the batch evs[0..n), or -1. */
 static int
-last_request(const struct epoll_event *evs, int i, int n, int lfd)
+last_request(const struct epoll_event *evs, int n, int lfd)
 {
-	for (int j = i + 1; j < n; j++)
+	for (int j = n - 1; j >= 0; j--)
 		if (evs[j].data.fd != lfd && (evs[j].events & (EPOLLRDHUP |
 		    EPOLLHUP | EPOLLERR)) == 0)
-			return 0;
-	return 1;
+			return j;
+	return -1;
 }
 
 static int
@@ -637,7 +637,7 @@ worker(struct dh_app *app, int fd)
 	socklen_t		 sl = sizeof(ss);
 	sigset_t		 term, old;
 	size_t			 nconn = 0;
-	int			 unix_sock, ep, n, listening = 1;
+	int			 unix_sock, ep, n, last, listening = 1;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_term;
@@ -696,6 +696,7 @@ worker(struct dh_app *app, int fd)
 			dh_err("epoll_wait: %s", strerror(errno));
 			break;
 		}
+		last = last_request(evs, n, fd);
 		for (int i = 0; i < n && !stopping; i++) {
 			int	 c = evs[i].data.fd;
 
@@ -708,8 +709,7 @@ worker(struct dh_app *app, int fd)
 			    EPOLLERR)) != 0) {
 				close(c);
 				nconn--;
-			} else if (!serve(app, &fr, c, unix_sock,
-			    last_request(evs, i, n, fd)))
+			} else if (!serve(app, &fr, c, unix_sock, i == last))
 				nconn--;	/* libfcgi closed it */
 		}
 		/* At MAX_CONNS, leave new connections to the other workers. */
