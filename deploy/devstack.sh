@@ -168,10 +168,11 @@ start_programs() {
 	for p in $PROGRAMS; do
 		[ -x "$BIN/fcgi-bin/$p" ] || continue
 		alive "$RUN/$p.pid" && continue
-		# Single-threaded workers, DESKHUB_WORKERS of them (2 by
-		# default, best one per CPU: the fewer, the more requests a
-		# worker finds waiting together and answers from one read).
-		# The sync gets 3: a run holds its worker for minutes.
+		# Single-threaded workers: DESKHUB_WORKERS of them if the
+		# configuration says, else each program's own number (README,
+		# Deployment).  The sync keeps 3 whatever it says: a run holds
+		# its worker for minutes, and a second request must find
+		# another worker to be told a run is in progress.
 		n=()
 		[ "$p" = sync ] && n=(-n 3)
 		# DESKHUB_WRAP runs each program under a tool (valgrind).

@@ -103,6 +103,7 @@ main(int argc, char **argv)
 		.sql = sql,
 		.nsql = Q__MAX,
 		.batch = 1,
+		.workers = 1,
 	};
 
 	return dh_fcgi_main(&app, argc, argv);

@@ -486,6 +486,7 @@ main(int argc, char **argv)
 		.nsql = 0,
 		.init = auth_init,
 		.release = auth_release,
+		.workers = 2,	/* a login hashes a password */
 	};
 
 	return dh_fcgi_main(&app, argc, argv);

@@ -117,6 +117,7 @@ main(int argc, char **argv)
 		.name = "sync",
 		.routes = routes,
 		.nroutes = DH_ARRAY_LEN(routes),
+		.workers = 3,	/* a run holds its worker for minutes */
 	};
 
 	return dh_fcgi_main(&app, argc, argv);

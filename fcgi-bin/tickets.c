@@ -634,6 +634,7 @@ main(int argc, char **argv)
 		.nsql = Q__MAX,
 		.batch = 1,
 		.release = release,
+		.workers = 0,	/* one per CPU: it writes its pages itself */
 	};
 
 	return dh_fcgi_main(&app, argc, argv);

@@ -44,7 +44,7 @@ static const struct cfg_key keys[] = {
 	S("DESKHUB_JWT_KEY_FILE", NULL, jwt_key_file,
 	    "/var/lib/deskhub/jwt.key"),
 	I("DESKHUB_JWT_TTL", NULL, jwt_ttl, 60, 7 * 86400, "3600"),
-	I("DESKHUB_WORKERS", NULL, workers, 1, 64, "2"),
+	I("DESKHUB_WORKERS", NULL, workers, 0, 64, "0"),
 	S("DESKHUB_DB_HOST", NULL, db_host, "localhost"),
 	I("DESKHUB_DB_PORT", NULL, db_port, 0, 65535, "3306"),
 	S("DESKHUB_DB_SOCKET", NULL, db_socket, ""),

@@ -15,7 +15,7 @@ struct dh_config {
 	char		 timezone[64];		/* DESKHUB_TIMEZONE */
 	char		 jwt_key_file[512];	/* DESKHUB_JWT_KEY_FILE */
 	long long	 jwt_ttl;		/* DESKHUB_JWT_TTL (seconds) */
-	long long	 workers;		/* DESKHUB_WORKERS */
+	long long	 workers;		/* DESKHUB_WORKERS, 0: the program's */
 
 	char		 db_host[256];		/* DESKHUB_DB_HOST */
 	long long	 db_port;		/* DESKHUB_DB_PORT */

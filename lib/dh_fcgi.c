@@ -731,6 +731,20 @@ worker(struct dh_app *app, int fd)
 	return 0;
 }
 
+/* DESKHUB_WORKERS if set, else the program's own, else one per CPU. */
+static long long
+default_workers(const struct dh_app *app)
+{
+	long	 n;
+
+	if (app->cfg.workers > 0)
+		return app->cfg.workers;
+	if (app->workers > 0)
+		return app->workers;
+	n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n < 1 ? 1 : n > MAX_WORKERS ? MAX_WORKERS : n;
+}
+
 static void
 usage(const char *prog)
 {
@@ -798,7 +812,7 @@ dh_fcgi_main(struct dh_app *app, int argc, char **argv)
 		return 1;
 	}
 	if (nworkers < 0)
-		nworkers = app->cfg.workers;
+		nworkers = default_workers(app);
 	if (FCGX_Init() != 0) {
 		dh_err("FCGX_Init failed");
 		return 1;

@@ -98,6 +98,13 @@ struct dh_app {
 	 * milliseconds, and whose handlers run no threads.
 	 */
 	int			 batch;
+	/*
+	 * Workers when neither -n nor DESKHUB_WORKERS names them; 0 is one
+	 * per CPU.  One for the programs whose answers MariaDB writes: a
+	 * connection nginx keeps belongs to one worker, so with more a
+	 * request waits for its worker while another is idle.
+	 */
+	int			 workers;
 	struct dh_config	 cfg;
 	struct dh_db		 db;
 	void			*ctx;

@@ -747,8 +747,10 @@ def bench_endpoints():
             sp99 = med([s["p99"] for s in sres])
             tmos = sum(d["timeouts"] for d in dres)
             log("%s: %.0f req/s vs static %.0f req/s (%d bytes), p99 %.2f ms "
-                "(static %.2f ms), %d non-2xx, %d timeouts" % (
-                    name, drate, srate, len(body), p99, sp99, bad, tmos))
+                "(static %.2f ms), %d non-2xx, %d timeouts; each run: %s" % (
+                    name, drate, srate, len(body), p99, sp99, bad, tmos,
+                    ", ".join("%.0f/s p99 %.2f ms" % (d["rps"], d["p99"])
+                              for d in dres[:RUNS])))
             row("endpoints", "%s rate (%d B)" % (name, len(body)), "%.0f/s" % drate,
                 "static %.0f/s" % srate, drate / srate,
                 ">= %d%%" % (target * 100) if target else "(info)",

@@ -125,4 +125,38 @@ kept=$(ss -xH state connected 2>/dev/null |
 	grep -c "$STACK_VAR/run/sync.sock" || true)
 t_eq "$kept" 0 "connections left open to the sync program"
 
+t_case "each program runs its own number of workers; DESKHUB_WORKERS and -n override it"
+# One worker where MariaDB writes the answer: a connection nginx keeps
+# belongs to one worker, and with two a request waits for its own while
+# the other is idle.  One per CPU for the list, which writes its pages
+# itself; the sync gets 3 from make run (-n).
+kids() {	# kids PIDFILE|PID WANT: the number of workers, once it is WANT
+	local pid=$1 n=0
+	[ -f "$pid" ] && pid=$(cat "$pid")
+	for _ in $(seq 1 100); do
+		n=$(pgrep -P "$pid" | wc -l)
+		[ "$n" -eq "$2" ] && break
+		sleep 0.1
+	done
+	echo "$n"
+}
+ncpu=$(getconf _NPROCESSORS_ONLN)
+[ "$ncpu" -le 64 ] || ncpu=64
+for pw in status:1 closures:1 admin-stats:1 tickets:$ncpu auth:2 sync:3; do
+	p=${pw%%:*} w=${pw#*:}
+	t_eq "$(kids "$STACK_VAR/run/$p.pid" "$w")" "$w" "$p workers"
+done
+# A configured number applies to every program, -n to the one it is given.
+for args in "3:" "2:-n 2"; do
+	w=${args%%:*}
+	DESKHUB_WORKERS=3 ${DESKHUB_WRAP:-} "$BIN/fcgi-bin/status" \
+		-c "$STACK_VAR/deskhub.conf" -s "$TMPD/w.sock" ${args#*:} \
+		>>"$TMPD/w.log" 2>&1 &
+	wpid=$!
+	t_eq "$(kids "$wpid" "$w")" "$w" "status workers, DESKHUB_WORKERS=3 ${args#*:}"
+	kill "$wpid"
+	wait "$wpid" 2>/dev/null || true
+	rm -f "$TMPD/w.sock"
+done
+
 t_done

@@ -65,6 +65,7 @@ defaults(void **state)
 	assert_string_equal(c.admin_user, "admin");
 	assert_int_equal(c.fluent_per_page, 100);
 	assert_string_equal(c.fluent_url, "");
+	assert_int_equal(c.workers, 0);		/* each program's own */
 }
 
 static void
@@ -115,8 +116,8 @@ errors_name_the_key_and_line(void **state)
 		const char	*text;
 		const char	*want;
 	} t[] = {
-		{ "DESKHUB_WORKERS=0\n", "DESKHUB_WORKERS: expected an integer "
-		    "from 1 to 64" },
+		{ "DESKHUB_WORKERS=-1\n", "DESKHUB_WORKERS: expected an integer "
+		    "from 0 to 64" },
 		{ "DESKHUB_WORKERS=two\n", "DESKHUB_WORKERS" },
 		{ "FLUENT_DATE_FILTER=2025-13-01\n", "FLUENT_DATE_FILTER: "
 		    "expected YYYY-MM-DD" },
