@@ -1304,6 +1304,31 @@ next_page(struct dh_fluent *f, const struct dh_config *cfg,
 	return DH_PROV_OK;
 }
 
+/*
+ * 1 when the fetch ends with page pg: it is empty, or its last ticket is
+ * older than the filter (or cannot be read, which its processing
+ * reports), so that no page after it is needed.
+ */
+static int
+page_ends(const struct dh_fluent_page *pg, const struct fetch_state *st)
+{
+	struct dh_fluent_ticket	 t;
+	const struct dh_fluent_span *sp;
+	char			 merr[256];
+	int			 end;
+
+	if (pg->n == 0)
+		return 1;
+	sp = &pg->span[pg->n - 1];
+	memset(&t, 0, sizeof(t));
+	if (dh_fluent_map_text(pg->text + sp->off, sp->len, st->site_tz,
+	    st->biz_tz, &t, merr, sizeof(merr)) == -1)
+		return 1;
+	end = strcmp(t.date, st->filter) < 0;
+	dh_fluent_ticket_release(&t);
+	return end;
+}
+
 /* A page downloaded while the stored tickets load, with its hashes. */
 struct held {
 	struct dh_fluent_page	 pg;
@@ -1331,11 +1356,8 @@ held_release(struct held *h)
 static int
 held_prepare(struct held *h, const struct fetch_state *st)
 {
-	struct dh_fluent_ticket	 t;
 	const struct dh_fluent_span *sp;
-	char			 merr[256];
 	long long		 id;
-	int			 end;
 
 	h->minid = LLONG_MAX;
 	if (h->pg.n == 0)
@@ -1349,14 +1371,7 @@ held_prepare(struct held *h, const struct fetch_state *st)
 		if (id < h->minid)
 			h->minid = id;
 	}
-	sp = &h->pg.span[h->pg.n - 1];
-	memset(&t, 0, sizeof(t));
-	if (dh_fluent_map_text(h->pg.text + sp->off, sp->len, st->site_tz,
-	    st->biz_tz, &t, merr, sizeof(merr)) == -1)
-		return 1;
-	end = strcmp(t.date, st->filter) < 0;
-	dh_fluent_ticket_release(&t);
-	return end;
+	return page_ends(&h->pg, st);
 }
 
 /* The pages held while the stored tickets load: a ring of HOLD_PAGES. */
@@ -1498,6 +1513,11 @@ fetch(struct dh_db *db, struct dh_db *w, const struct dh_config *cfg,
 			goto oom;
 		if (prep == 1)
 			ahead = 0;	/* the filter is met on it */
+		else if ((pr = fill_window(f, cfg, &wn, err, errlen)) !=
+		    DH_PROV_OK) {
+			rc = prov_rc(pr);	/* its slot's next page */
+			goto out;
+		}
 	}
 	if ((dbrc = loader_join(&ld, &st.known, err, errlen)) != DH_DB_OK) {
 		rc = db_rc(dbrc);
@@ -1514,6 +1534,17 @@ fetch(struct dh_db *db, struct dh_db *w, const struct dh_config *cfg,
 		}
 		if (!got)
 			break;			/* past the last page */
+		/*
+		 * Start the next page in its slot while this one is processed,
+		 * as curl fetching the same pages asks for the next the moment
+		 * an answer is in; not past a page that ends the fetch.
+		 */
+		if (!page_ends(&pg, &st) && (pr = fill_window(f, cfg, &wn,
+		    err, errlen)) != DH_PROV_OK) {
+			dh_fluent_page_release(&pg);
+			rc = prov_rc(pr);
+			goto out;
+		}
 		rc = process_page(db, res, &st, wn.done - 1, &pg, NULL, err,
 		    errlen);
 		dh_fluent_page_release(&pg);
