@@ -841,7 +841,8 @@ dh_fcgi_main(struct dh_app *app, int argc, char **argv)
 	sa.sa_handler = on_term;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
-	dh_info("listening on %s with %lld workers", sock, nworkers);
+	dh_info("listening on %s with %lld worker%s", sock, nworkers,
+	    nworkers == 1 ? "" : "s");
 	while (!stopping) {
 		for (long long i = 0; i < nworkers && !stopping; i++) {
 			if (kids[i] != 0)
